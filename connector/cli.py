@@ -1,6 +1,6 @@
 """The ``smarketing`` command line (contract: ``../shared/ARCHITECTURE.md``).
 
-Exit codes: 0 success · 1 runtime failure · 2 invalid config or usage · 3 the CRM refused credentials.
+Exit codes: 0 success · 1 runtime failure · 2 invalid config or usage · 3 CRM refused credentials.
 """
 
 from __future__ import annotations
