@@ -1,0 +1,183 @@
+"""The ``records`` table: upserts, tombstones and merges from pulls; reads for judging.
+
+Functions here run inside the caller's transaction (a :class:`sqlmodel.Session`); the store decides
+where transactions begin and end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from connector.store import codec
+from connector.store.errors import CorruptRowError
+from connector.store.tables import RecordRow, table
+from connector.store.values import Record
+from rules.model import ObjectType
+
+CHUNK = 500
+"""Ids per ``IN (…)`` list: far below the parameter limits of SQLite and PostgreSQL."""
+
+
+def upsert(
+    session: Session, object_type: ObjectType, records: Sequence[Record], now: datetime
+) -> list[str]:
+    """Store each record's newest version; return the ids whose stored version changed.
+
+    A re-delivered record (same payload) is a no-op, and a version older than the stored one (a
+    lookback re-read, a page served out of order) never replaces it. A record that reappears after
+    a tombstone is alive again (HubSpot restores, Salesforce undeletes).
+    """
+    latest = _newest_by_id(records)
+    rows = _rows(session, object_type, latest)
+    changed: list[str] = []
+    for record_id, record in latest.items():
+        row = rows.get(record_id)
+        payload = codec.encode(record)
+        if row is None:
+            session.add(
+                RecordRow(
+                    object_type=object_type.value,
+                    record_id=record_id,
+                    payload=payload,
+                    modified_at=record.updated_at,
+                    stored_at=now,
+                )
+            )
+        elif _older(record.updated_at, row.modified_at) or (
+            row.payload == payload and row.deleted_at is None
+        ):
+            continue
+        else:
+            row.payload, row.modified_at, row.stored_at = payload, record.updated_at, now
+            row.deleted_at = row.merged_into = None
+        changed.append(record_id)
+    return changed
+
+
+def tombstone(
+    session: Session,
+    object_type: ObjectType,
+    ids: Iterable[str],
+    now: datetime,
+    merged_into: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Mark stored records deleted (or merged into a survivor); return the newly tombstoned ids.
+
+    Ids never stored are ignored: there is nothing local to mark. A tombstone is never rechecked.
+    """
+    wanted = list(dict.fromkeys(ids))
+    rows = _rows(session, object_type, wanted)
+    newly: list[str] = []
+    for record_id in wanted:
+        row = rows.get(record_id)
+        if row is None:
+            continue
+        if row.deleted_at is None:
+            row.deleted_at = now
+            newly.append(record_id)
+        row.next_check_at = None
+        if merged_into and record_id in merged_into:
+            row.merged_into = merged_into[record_id]
+    return newly
+
+
+def live(session: Session, object_type: ObjectType, ids: Iterable[str]) -> dict[str, Record]:
+    """The stored, not tombstoned records among ``ids``."""
+    rows = _rows(session, object_type, ids)
+    return {rid: _decode(row) for rid, row in sorted(rows.items()) if row.deleted_at is None}
+
+
+def dead(session: Session, refs: Iterable[tuple[ObjectType, str]]) -> set[tuple[ObjectType, str]]:
+    """The ``(object_type, id)`` pairs among ``refs`` that are tombstoned."""
+    found: set[tuple[ObjectType, str]] = set()
+    by_type: dict[ObjectType, list[str]] = {}
+    for object_type, record_id in refs:
+        by_type.setdefault(object_type, []).append(record_id)
+    for object_type, ids in by_type.items():
+        rows = _rows(session, object_type, ids)
+        found.update((object_type, rid) for rid, row in rows.items() if row.deleted_at is not None)
+    return found
+
+
+def page(session: Session, object_type: ObjectType, after: str | None, limit: int) -> list[Record]:
+    """Up to ``limit`` live records with ids after ``after``, in id order (keyset paging)."""
+    query = select(RecordRow).where(
+        RecordRow.object_type == object_type.value, col(RecordRow.deleted_at).is_(None)
+    )
+    if after is not None:
+        query = query.where(col(RecordRow.record_id) > after)
+    rows = session.exec(query.order_by(col(RecordRow.record_id)).limit(limit))
+    return [_decode(row) for row in rows]
+
+
+def due(session: Session, now: datetime, limit: int) -> list[Record]:
+    """Live records whose verdict may have changed by ``now``, soonest first."""
+    query = (
+        select(RecordRow)
+        .where(col(RecordRow.next_check_at) <= now, col(RecordRow.deleted_at).is_(None))
+        .order_by(
+            col(RecordRow.next_check_at), col(RecordRow.object_type), col(RecordRow.record_id)
+        )
+        .limit(limit)
+    )
+    return [_decode(row) for row in session.exec(query)]
+
+
+def set_next_check(
+    session: Session, object_type: ObjectType, checks: Mapping[str, datetime | None]
+) -> None:
+    """Set (or clear, with ``None``) when each record must be judged again; unknown ids are
+    ignored. Tombstones keep no next check."""
+    if not checks:
+        return
+    records = table(RecordRow)
+    statement = (
+        sa.update(records)
+        .where(
+            records.c.object_type == object_type.value,
+            records.c.record_id == sa.bindparam("rid"),
+            records.c.deleted_at.is_(None),
+        )
+        .values(next_check_at=sa.bindparam("at"))
+    )
+    params = [{"rid": rid, "at": at} for rid, at in sorted(checks.items())]
+    session.connection().execute(statement, params)
+
+
+def _newest_by_id(records: Sequence[Record]) -> dict[str, Record]:
+    # A page may list a record twice (F35): keep the newest version, the later one on a tie.
+    newest: dict[str, Record] = {}
+    for record in records:
+        kept = newest.get(record.id)
+        if kept is None or not _older(record.updated_at, kept.updated_at):
+            newest[record.id] = record
+    return newest
+
+
+def _older(candidate: datetime | None, stored: datetime | None) -> bool:
+    return candidate is not None and stored is not None and candidate < stored
+
+
+def _rows(session: Session, object_type: ObjectType, ids: Iterable[str]) -> dict[str, RecordRow]:
+    wanted = list(dict.fromkeys(ids))
+    found: dict[str, RecordRow] = {}
+    for start in range(0, len(wanted), CHUNK):
+        query = select(RecordRow).where(
+            RecordRow.object_type == object_type.value,
+            col(RecordRow.record_id).in_(wanted[start : start + CHUNK]),
+        )
+        found.update((row.record_id, row) for row in session.exec(query))
+    return found
+
+
+def _decode(row: RecordRow) -> Record:
+    try:
+        return codec.decode_record(ObjectType(row.object_type), row.payload)
+    except (CorruptRowError, ValueError) as exc:
+        raise CorruptRowError(
+            f"records row ({row.object_type!r}, {row.record_id!r}) cannot be read: {exc}"
+        ) from exc

@@ -1,0 +1,61 @@
+"""The ``written_properties`` table: what we last wrote to (or found in) each owned property.
+
+Diffing against it is what keeps a steady-state cycle from writing anything (F08, F23), and it is
+the "last written" side of compare-and-set on human edits (R4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from connector.store.tables import WrittenRow
+from rules.model import ObjectType
+
+CHUNK = 500
+
+
+def read(
+    session: Session, record_type: ObjectType, ids: Iterable[str]
+) -> dict[tuple[str, str], str]:
+    """Last written values of the records ``ids``, keyed by (record id, property)."""
+    wanted = sorted(set(ids))
+    found: dict[tuple[str, str], str] = {}
+    for start in range(0, len(wanted), CHUNK):
+        query = (
+            select(WrittenRow)
+            .where(
+                WrittenRow.record_type == record_type.value,
+                col(WrittenRow.record_id).in_(wanted[start : start + CHUNK]),
+            )
+            .order_by(col(WrittenRow.record_id), col(WrittenRow.property))
+        )
+        found.update(((row.record_id, row.property), row.value) for row in session.exec(query))
+    return found
+
+
+def record(
+    session: Session,
+    record_type: ObjectType,
+    record_id: str,
+    prop: str,
+    value: str,
+    *,
+    at: datetime,
+) -> None:
+    """Remember ``value`` as the CRM's value of ``prop`` on the record, as of ``at``."""
+    row = session.get(WrittenRow, (record_type.value, record_id, prop))
+    if row is None:
+        session.add(
+            WrittenRow(
+                record_type=record_type.value,
+                record_id=record_id,
+                property=prop,
+                value=value,
+                written_at=at,
+            )
+        )
+    else:
+        row.value, row.written_at = value, at
