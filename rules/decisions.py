@@ -65,6 +65,7 @@ class SlaResult:
     escalate_at: datetime | None = None
     task: TaskSpec | None = None  # the follow-up task, once the clock is overdue
     escalation: TaskSpec | None = None  # the manager's task, once escalated
+    next_change_at: datetime | None = None  # when the state changes if nobody touches the record
 
     @property
     def breached(self) -> bool:

@@ -117,6 +117,10 @@ class SlaJudge:
         state = sla_state(
             clock, touch, now, due=due, escalate_at=escalate_at, warn_before=rule.warn_before
         )
+        next_change_at = _next_change(state, due=due, escalate_at=escalate_at)
+        if state is SlaState.ON_TRACK and rule.warn_before is not None:
+            # due_soon starts once the clock has run for ``within - warn_before``
+            next_change_at = clock.add(start, max(rule.within - rule.warn_before, timedelta()))
         task = escalation = None
         if state is SlaState.OVERDUE or state is SlaState.ESCALATED:
             task, escalation = self._tasks(
@@ -134,6 +138,7 @@ class SlaJudge:
             escalate_at=escalate_at,
             task=task,
             escalation=escalation,
+            next_change_at=next_change_at,
         )
 
     def _tasks(
@@ -181,6 +186,17 @@ class SlaJudge:
             note=context.escalation_note,
         )
         return task, escalation
+
+
+def _next_change(
+    state: SlaState, *, due: datetime, escalate_at: datetime | None
+) -> datetime | None:
+    """When ``state`` turns into the next one without a touch (``None``: only a CRM change can)."""
+    if state is SlaState.ON_TRACK or state is SlaState.DUE_SOON:
+        return due
+    if state is SlaState.OVERDUE:
+        return escalate_at
+    return None
 
 
 def sla_state(

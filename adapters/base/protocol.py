@@ -173,6 +173,15 @@ class CrmAdapter(Protocol):
         """All owners (users) who can own records, with their managers where the CRM knows them."""
         ...
 
+    def enrich(self, object_type: ObjectType, people: Sequence[Person]) -> list[Person]:
+        """Return ``people`` with ``status_history`` and ``activities`` filled in from the CRM.
+
+        Pages of a pull carry what one list/search call returns; history and logged activities
+        cost extra calls, so the sync cycle asks for them only for records whose verdict needs
+        them (a running SLA clock, a rejection without a reason).
+        """
+        ...
+
     def apply(self, actions: Sequence[Action]) -> list[ActionOutcome]:
         """Send actions in batches; return one outcome per action, in any order."""
         ...

@@ -524,3 +524,44 @@ def test_subjects_are_one_line_of_at_most_255_characters(company: str, subject: 
 
     assert rendered == subject
     assert len(rendered) <= SUBJECT_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("now", "rule", "state", "next_change"),
+    [
+        # Friday 17:30 + (4h - 1h warning) of business time = Monday 11:30
+        (
+            kyiv(12, 17, 45),
+            {"warn_before": timedelta(hours=1)},
+            SlaState.ON_TRACK,
+            kyiv(15, 11, 30),
+        ),
+        (
+            kyiv(15, 11, 30),
+            {"warn_before": timedelta(hours=1)},
+            SlaState.DUE_SOON,
+            kyiv(15, 12, 30),
+        ),
+        (kyiv(13, 10), {}, SlaState.ON_TRACK, kyiv(15, 12, 30)),
+        (kyiv(15, 13), {"escalate_after": timedelta(hours=8)}, SlaState.OVERDUE, kyiv(15, 16, 30)),
+        (kyiv(15, 13), {}, SlaState.OVERDUE, None),
+        (kyiv(15, 17), {"escalate_after": timedelta(hours=8)}, SlaState.ESCALATED, None),
+    ],
+)
+def test_next_change_is_when_the_state_moves_on_without_a_touch(
+    now: datetime, rule: dict[str, Any], state: SlaState, next_change: datetime | None
+) -> None:
+    result = business_judge(person(), now, **rule)
+
+    assert result.state is state
+    assert result.next_change_at == next_change
+    if next_change is not None:  # the state really changes at that instant, not before
+        assert business_judge(person(), next_change, **rule).state is not state
+        before = next_change - timedelta(seconds=1)
+        assert business_judge(person(), before, **rule).state is state
+
+
+def test_a_met_clock_has_no_next_change() -> None:
+    result = business_judge(person(activities=(activity(kyiv(15, 11)),)), kyiv(15, 14))
+    assert result.state is SlaState.MET
+    assert result.next_change_at is None
