@@ -74,7 +74,10 @@ _SECOND = timedelta(seconds=1)
 
 
 class Clock(Protocol):
-    """Adds and measures durations on one clock (business time or plain calendar time)."""
+    """Adds and measures durations on one clock (business time or plain calendar time).
+
+    Every method raises ``ValueError`` for a naive datetime, and ``add`` for a negative duration.
+    """
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The UTC instant at which ``duration`` (>= 0) of clock time since ``start`` has run."""
@@ -158,7 +161,7 @@ class _Year:
         return self.before[i] + (t - self.starts[i])
 
     def instant_at(self, open_time: timedelta) -> datetime:
-        """The first instant with ``open_time`` (``0 < open_time <= total``) of the year before."""
+        """The first instant by which ``open_time`` (``0 < open_time <= total``) of it has run."""
         i = bisect_left(self.through, open_time)
         return self.starts[i] + (open_time - self.before[i])
 

@@ -96,6 +96,7 @@ class Score:
     engagement: int
     parts: tuple[tuple[str, int], ...] = ()
     text: str = ""  # human-readable, <= 1,000 characters, fits a CRM text property
+    decays: bool = False  # a fired rule is decaying: the score drifts down with time alone
 
 
 @dataclass(frozen=True, slots=True)

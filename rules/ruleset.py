@@ -78,7 +78,11 @@ class CalendarSpec:
         """Open time of one full working day: what "1 business day" means."""
         total = timedelta()
         for start, end in self.hours:
-            total += timedelta(hours=end.hour - start.hour, minutes=end.minute - start.minute)
+            opens = timedelta(hours=start.hour, minutes=start.minute, seconds=start.second)
+            closes = timedelta(hours=end.hour, minutes=end.minute, seconds=end.second)
+            if closes <= opens:  # an end of 00:00 means midnight at the end of the day
+                closes += timedelta(days=1)
+            total += closes - opens
         return total
 
 

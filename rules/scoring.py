@@ -101,6 +101,7 @@ class Scorer:
         if now.utcoffset() is None:
             raise ValueError(f"now: naive datetime {now.isoformat()} (a time zone is required)")
         fit = engagement = 0
+        decays = False
         parts: list[tuple[str, int]] = []
         bits: list[str] = []
         # Hot loop (millions of records per run): fired rules append prebuilt parts and texts;
@@ -111,6 +112,7 @@ class Scorer:
             fired = static if decay is None else decay(person, now)
             if fired is None:
                 continue
+            decays = decays or decay is not None
             part, bit = fired
             parts.append(part)
             bits.append(bit)
@@ -127,7 +129,7 @@ class Scorer:
         if not 0 <= total <= self._total_cap:
             total = _clamp(total, 0, self._total_cap)
         head = f"Score {total}/{self._total_cap} (fit {fit}, engagement {engagement}): "
-        return Score(total, fit, engagement, tuple(parts), _explain(head, bits))
+        return Score(total, fit, engagement, tuple(parts), _explain(head, bits), decays)
 
 
 def _clamp(value: int, low: int, high: int) -> int:

@@ -25,11 +25,11 @@ H = timedelta(hours=1)
 US = timedelta(microseconds=1)
 
 
-def at(zone: str, wall: str, fold: int = 0) -> datetime:
-    """``wall`` (ISO, naive) in ``zone``, or in UTC when it ends in ``Z``."""
+def at(zone: str, wall: str) -> datetime:
+    """``wall`` (ISO, naive) in ``zone`` (first pass if repeated), or in UTC if it ends in ``Z``."""
     if wall.endswith("Z"):
         return datetime.fromisoformat(wall[:-1]).replace(tzinfo=UTC)
-    return datetime.fromisoformat(wall).replace(tzinfo=ZoneInfo(zone), fold=fold)
+    return datetime.fromisoformat(wall).replace(tzinfo=ZoneInfo(zone))
 
 
 def hours(*spans: tuple[int, int]) -> tuple[tuple[time, time], ...]:
@@ -115,6 +115,7 @@ def test_add_counts_only_open_time(start: str, duration: timedelta, due: str) ->
         ("2024-06-03 15:00", "2024-06-03 12:00", timedelta(0)),  # end before start
         ("2024-06-03 10:00", "2024-06-03 10:00", timedelta(0)),
         ("2023-06-05 09:00", "2024-06-03 09:00", 52 * 40 * H),  # across a year end
+        ("2022-01-03 09:00", "2025-01-06 09:00", 157 * 40 * H),  # across three
     ],
 )
 def test_elapsed_counts_open_time_in_the_half_open_span(
@@ -160,6 +161,39 @@ def test_subdivision_holidays_close_only_that_subdivision(
         zone, hours=hours((9, 18)), holiday_country=country, holiday_subdivision=subdivision
     )
     assert clock.add(at(zone, start), 1 * H) == at(zone, due)
+
+
+@pytest.mark.parametrize(
+    ("open_hours", "start", "duration", "due"),
+    [
+        (hours((9, 18)), "2024-12-31 17:00", 1 * H, "2024-12-31 18:00"),  # the year's last close
+        (hours((9, 18)), "2024-12-31 17:00", 2 * H, "2025-01-01 10:00"),
+        (hours((22, 24)), "2024-12-31 23:00", 1 * H, "2025-01-01 00:00"),  # closes as 2025 starts
+        (hours((0, 24)), "2024-12-31 23:00", 2 * H, "2025-01-01 01:00"),
+        (hours((9, 18)), "2022-01-03 09:00", 157 * 45 * H, "2025-01-03 18:00"),  # 157 weeks
+    ],
+)
+def test_add_runs_across_year_ends(
+    open_hours: tuple[tuple[time, time], ...], start: str, duration: timedelta, due: str
+) -> None:
+    assert calendar(hours=open_hours).add(at(KYIV, start), duration) == at(KYIV, due)
+
+
+@pytest.mark.parametrize(
+    ("open_hours", "t", "is_open", "next_open"),
+    [
+        (hours((0, 24)), "2025-01-01 00:00", True, "2025-01-01 00:00"),  # opens as 2025 starts
+        (hours((0, 24)), "2024-12-31 23:59:59.999999", True, "2024-12-31 23:59:59.999999"),
+        (hours((22, 24)), "2025-01-01 00:00", False, "2025-01-01 22:00"),
+        (hours((9, 18)), "2024-12-31 18:00", False, "2025-01-01 09:00"),
+    ],
+)
+def test_year_ends_are_no_edges(
+    open_hours: tuple[tuple[time, time], ...], t: str, is_open: bool, next_open: str
+) -> None:
+    clock = calendar(hours=open_hours)
+    assert clock.is_open(at(KYIV, t)) is is_open
+    assert clock.next_open(at(KYIV, t)) == at(KYIV, next_open)
 
 
 # -- daylight saving time and odd offsets ------------------------------------------------------
@@ -245,6 +279,34 @@ def test_interval_ends_in_dst_gaps_and_repeats(
     assert clock.next_open(at(zone, t)) == at(zone, next_open)
 
 
+@pytest.mark.parametrize(
+    ("zone", "open_hours", "day", "expected"),
+    [
+        (LA, hours((1, 5)), "2024-03-10", [("2024-03-10T09:00Z", "2024-03-10T12:00Z")]),
+        (LA, hours((1, 5)), "2024-11-03", [("2024-11-03T08:00Z", "2024-11-03T13:00Z")]),
+        (LA, hours((0, 24)), "2024-11-03", [("2024-11-03T07:00Z", "2024-11-04T08:00Z")]),
+        ("Australia/Lord_Howe", ((time(2), time(2, 30)),), "2024-10-06", []),
+        (
+            "Asia/Kolkata",
+            hours((9, 13), (14, 18)),
+            "2024-06-03",
+            [
+                ("2024-06-03T03:30Z", "2024-06-03T07:30Z"),
+                ("2024-06-03T08:30Z", "2024-06-03T12:30Z"),
+            ],
+        ),
+        ("Asia/Kolkata", hours((9, 13), (14, 18)), "2024-06-08", []),  # Saturday
+    ],
+)
+def test_open_intervals_lists_a_days_intervals_in_utc(
+    zone: str, open_hours: tuple[tuple[time, time], ...], day: str, expected: list[tuple[str, str]]
+) -> None:
+    clock = calendar(zone, workdays=(1, 2, 3, 4, 5, 7), hours=open_hours)
+    assert clock.open_intervals(date.fromisoformat(day)) == tuple(
+        (at(zone, start), at(zone, end)) for start, end in expected
+    )
+
+
 # -- midnight ----------------------------------------------------------------------------------
 
 
@@ -315,14 +377,16 @@ def test_clock_for_shares_one_calendar_per_spec_and_zone() -> None:
     ],
 )
 def test_the_calendar_clock_is_plain_time(start: str, duration: timedelta, due: str) -> None:
-    result = CALENDAR_CLOCK.add(at(LA, start), duration)
+    begin = at(LA, start)
+    result = CALENDAR_CLOCK.add(begin, duration)
     assert result == at(LA, due)
     assert result.tzinfo is UTC
-    assert CALENDAR_CLOCK.elapsed(at(LA, start), result) == duration
-    assert CALENDAR_CLOCK.elapsed(result - duration - H, at(LA, start)) == H
-    assert CALENDAR_CLOCK.elapsed(result + H, result) == timedelta(0)
-    assert CALENDAR_CLOCK.is_open(at(LA, start))
-    assert CALENDAR_CLOCK.next_open(at(LA, start)) == at(LA, start)
+    assert CALENDAR_CLOCK.elapsed(begin, result) == duration
+    assert CALENDAR_CLOCK.elapsed(begin - H, begin) == H
+    assert CALENDAR_CLOCK.elapsed(begin + H, begin) == timedelta(0)
+    assert CALENDAR_CLOCK.is_open(begin)
+    assert CALENDAR_CLOCK.next_open(begin) == begin
+    assert CALENDAR_CLOCK.next_open(begin).tzinfo is UTC
 
 
 # -- errors ------------------------------------------------------------------------------------
