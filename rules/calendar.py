@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -297,9 +298,14 @@ class BusinessCalendar(Clock):
     def _holidays(self, number: int) -> frozenset[date]:
         if (country := self.spec.holiday_country) is None:
             return self._extra_holidays
-        public = holidays.country_holidays(
-            country, subdiv=self.spec.holiday_subdivision, years=number
-        )
+        with warnings.catch_warnings():
+            # Some countries' lunar holidays cover a limited span of years (India: 2001-2035)
+            # and the package warns outside it; the fixed-date holidays it still returns are
+            # the best data there is, and a library warning must not reach the daemon's users.
+            warnings.simplefilter("ignore", UserWarning)
+            public = holidays.country_holidays(
+                country, subdiv=self.spec.holiday_subdivision, years=number
+            )
         return self._extra_holidays | set(public)
 
     def _first_instant(self, day: date, wall: _Wall) -> datetime:

@@ -472,3 +472,11 @@ def test_a_calendar_that_never_opens_raises_instead_of_searching_forever(
 def test_instants_outside_the_covered_years_are_refused() -> None:
     with pytest.raises(ValueError, match=r"local year 1800 is outside 1900-9998"):
         LUNCH.add(at(KYIV, "1800-06-02 10:00"), H)
+
+
+def test_years_beyond_a_countrys_lunar_holiday_data_still_have_the_fixed_holidays() -> None:
+    # holidays warns for India outside 2001-2035; warnings are errors in this suite.
+    spec = CalendarSpec(timezone="Asia/Kolkata", holiday_country="IN")
+    calendar = BusinessCalendar(spec)
+    republic_day = datetime(2040, 1, 26, 10, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
+    assert not calendar.is_open(republic_day)
