@@ -1,0 +1,342 @@
+"""One sync cycle: pull -> store -> judge -> plan -> write back -> record outcomes.
+
+The order matters for "exactly once" (ARCHITECTURE.md, failure-modes R1/R2):
+
+1. **Pull** each object type since its cursor; every page and its cursor commit in one transaction.
+2. **Judge** what changed plus what the clock moved on (records whose ``next_check_at`` passed), so
+   a cycle's cost grows with changes and running clocks, not with the size of the store. Records
+   whose verdict depends on history (a running SLA clock, a rejection without a reason) are
+   enriched with status history and activities and judged again.
+3. **Plan** only differences against what was last written; record the plan in the outbox
+   *before* anything is sent, together with earlier actions still pending (retries, and ``sent``
+   ones from a crash: the adapter finds those again by key instead of creating them twice).
+4. **Write back** through the adapter and record one outcome per action.
+
+A dry run stops after planning and writes nothing anywhere, not even cursors.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from adapters.base.protocol import Action, CrmAdapter, PullBatch
+from connector.plan import OWNED_PROPERTIES, Breach, OpenTask, breaches, format_instant, plan
+from connector.rechecks import next_check
+from connector.store import Store
+from connector.store.values import OutboxEntry, RunStatus
+from rules.decisions import RecordDecision, SlaState
+from rules.evaluate import Evaluator
+from rules.model import ObjectType, Owner, Person
+from rules.ruleset import Ruleset
+
+log = logging.getLogger("smarketing.sync")
+
+Ref = tuple[ObjectType, str]
+
+RECHECK_LIMIT = 5_000
+"""Records re-judged per cycle because their clock moved on; the rest wait for the next cycle."""
+
+
+@dataclass(frozen=True, slots=True)
+class CycleOptions:
+    """What one cycle does beyond the rules: which objects, and how often scores are refreshed."""
+
+    people: tuple[ObjectType, ...] = (ObjectType.CONTACT,)
+    others: tuple[ObjectType, ...] = (ObjectType.DEAL,)
+    score_refresh: timedelta = timedelta(days=1)  # decaying scores are re-judged this often
+    apply_batch: int = 500  # actions handed to the adapter at once (it batches them further)
+    max_actions: int = 50_000  # pending actions sent per cycle; the rest go next cycle
+
+
+@dataclass(frozen=True, slots=True)
+class CycleReport:
+    """What one cycle did; the daemon turns it into metrics and the run log."""
+
+    started_at: datetime
+    finished_at: datetime
+    as_of: datetime
+    ok: bool
+    error: str | None = None
+    dry_run: bool = False
+    pulled: Mapping[str, int] = field(default_factory=dict)
+    judged: int = 0
+    enriched: int = 0
+    plan: tuple[Action, ...] = ()
+    breaches: tuple[Breach, ...] = ()
+    actions: Mapping[str, int] = field(default_factory=dict)
+    outcomes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    api_calls: Mapping[tuple[str, int], int] = field(default_factory=dict)
+    rate_limited: int = 0
+    open_breaches: Mapping[str, int] = field(default_factory=dict)
+    cursor_lag_seconds: Mapping[str, float] = field(default_factory=dict)
+    unknown_values: Mapping[str, int] = field(default_factory=dict)
+    decisions: tuple[RecordDecision, ...] = ()
+
+
+class CycleStopped(Exception):
+    """The daemon asked the cycle to stop; what was committed so far stays committed."""
+
+
+@dataclass
+class _Work:
+    """State of one running cycle (kept off the long-lived SyncCycle)."""
+
+    as_of: datetime
+    dry_run: bool
+    stop: threading.Event
+    pulled: Counter[str] = field(default_factory=Counter)
+    people: dict[Ref, Person] = field(default_factory=dict)
+    pulled_now: set[Ref] = field(default_factory=set)
+
+
+class SyncCycle:
+    """Runs cycles for one CRM account against one store."""
+
+    def __init__(
+        self,
+        *,
+        crm: str,
+        ruleset: Ruleset,
+        adapter: CrmAdapter,
+        store: Store,
+        clock: Callable[[], datetime],
+        owners_hook: Callable[[list[Owner]], list[Owner]] = lambda owners: owners,
+        options: CycleOptions | None = None,
+    ) -> None:
+        self.crm = crm
+        self._ruleset = ruleset
+        self._adapter = adapter
+        self._store = store
+        self._clock = clock
+        self._owners_hook = owners_hook
+        self._options = options or CycleOptions()
+
+    def run(
+        self,
+        stop: threading.Event | None = None,
+        *,
+        now: datetime | None = None,
+        dry_run: bool = False,
+    ) -> CycleReport:
+        """Run one cycle as of ``now`` (default: the clock) and report what it did.
+
+        Errors propagate (the caller logs and counts them) after the run log records them.
+        """
+        started = self._clock()
+        work = _Work(as_of=now or started, dry_run=dry_run, stop=stop or threading.Event())
+        calls_before = Counter(self._adapter.usage())
+        run_id = None if dry_run else self._store.start_run(started)
+        try:
+            report = self._run(work, started)
+        except BaseException as exc:
+            if run_id is not None:
+                self._store.finish_run(
+                    run_id, self._clock(), RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"
+                )
+            raise
+        calls = Counter(self._adapter.usage())
+        calls.subtract(calls_before)
+        api_calls = {k: v for k, v in calls.items() if v > 0}
+        report = replace(
+            report,
+            api_calls=api_calls,
+            rate_limited=sum(v for (_, status), v in api_calls.items() if status == 429),
+        )
+        if run_id is not None:
+            self._store.finish_run(
+                run_id,
+                report.finished_at,
+                RunStatus.OK,
+                counts={**report.pulled, "judged": report.judged, **report.actions},
+                api_calls=sum(api_calls.values()),
+            )
+        return report
+
+    # -- the steps -------------------------------------------------------------------------
+
+    def _run(self, work: _Work, started: datetime) -> CycleReport:
+        owners = self._refresh_owners(work)
+        for object_type in (*self._options.people, *self._options.others):
+            self._pull(work, object_type, started)
+        evaluator = Evaluator(self._ruleset, owners)
+        people = self._to_judge(work)
+        decisions, enriched, unknown = self._judge(work, evaluator, people)
+        actions = self._plan(work, decisions, {(p.object_type, p.id): p for p in people})
+        found = breaches(decisions)
+        outcomes: dict[str, Counter[str]] = {}
+        if not work.dry_run:
+            self._schedule_rechecks(work, decisions)
+            outcomes = self._write_back(work, actions)
+        return CycleReport(
+            started_at=started,
+            finished_at=self._clock(),
+            as_of=work.as_of,
+            ok=True,
+            dry_run=work.dry_run,
+            pulled=dict(work.pulled),
+            judged=len(decisions),
+            enriched=enriched,
+            plan=tuple(actions),
+            breaches=tuple(found),
+            actions=dict(Counter(str(a.kind) for a in actions)),
+            outcomes={kind: dict(counts) for kind, counts in outcomes.items()},
+            open_breaches=dict(Counter(b.rule for b in found)),
+            cursor_lag_seconds=self._cursor_lag(work),
+            unknown_values=unknown,
+            decisions=tuple(decisions),
+        )
+
+    def _refresh_owners(self, work: _Work) -> dict[str, Owner]:
+        owners = self._owners_hook(self._adapter.owners())
+        if not work.dry_run:
+            self._store.replace_owners(owners)
+        return {owner.id: owner for owner in owners}
+
+    def _pull(self, work: _Work, object_type: ObjectType, started: datetime) -> None:
+        cursor = self._store.cursor(object_type)
+        for batch in self._adapter.pull(object_type, cursor, started_at=started):
+            if work.stop.is_set():
+                raise CycleStopped(f"stopped while pulling {object_type}")
+            work.pulled[str(object_type)] += len(batch.people) + len(batch.deals)
+            self._keep(work, batch)
+            if not work.dry_run:
+                self._store.apply_pull(batch)
+
+    def _keep(self, work: _Work, batch: PullBatch) -> None:
+        for person in batch.people:
+            ref = (person.object_type, person.id)
+            work.people[ref] = person
+            work.pulled_now.add(ref)
+        for gone in (*batch.deleted_ids, *(m.loser_id for m in batch.merges)):
+            work.people.pop((batch.object_type, gone), None)
+
+    def _to_judge(self, work: _Work) -> list[Person]:
+        """Changed people plus stored ones whose clock moved on, each once."""
+        chosen = dict(work.people)
+        for record in self._store.records_to_recheck(work.as_of, RECHECK_LIMIT):
+            if isinstance(record, Person):
+                chosen.setdefault((record.object_type, record.id), record)
+        return [chosen[ref] for ref in sorted(chosen)]
+
+    def _judge(
+        self, work: _Work, evaluator: Evaluator, people: list[Person]
+    ) -> tuple[list[RecordDecision], int, Mapping[str, int]]:
+        judged = evaluator.evaluate(people, work.as_of)
+        first, unknown = judged.records, judged.unknown_values
+        by_ref = {(d.record_type, d.record_id): d for d in first}
+        needy = [p for p in people if (p.object_type, p.id) in work.pulled_now]
+        needy = [p for p in needy if _needs_history(by_ref[(p.object_type, p.id)])]
+        if not needy:
+            return list(first), 0, unknown
+        enriched = self._enrich(work, needy)
+        for decision in evaluator.evaluate(enriched, work.as_of).records:
+            by_ref[(decision.record_type, decision.record_id)] = decision
+        decisions = [by_ref[(d.record_type, d.record_id)] for d in first]
+        return decisions, len(enriched), unknown
+
+    def _enrich(self, work: _Work, people: Sequence[Person]) -> list[Person]:
+        enriched: list[Person] = []
+        for object_type in sorted({p.object_type for p in people}):
+            group = [p for p in people if p.object_type is object_type]
+            fuller = self._adapter.enrich(object_type, group)
+            enriched.extend(fuller)
+            if not work.dry_run:
+                self._store.apply_pull(PullBatch(object_type=object_type, people=tuple(fuller)))
+        return enriched
+
+    def _plan(
+        self, work: _Work, decisions: Sequence[RecordDecision], people: Mapping[Ref, Person]
+    ) -> list[Action]:
+        written: dict[tuple[Ref, str], str] = {}
+        open_tasks: list[OpenTask] = []
+        for object_type in sorted({d.record_type for d in decisions}):
+            ids = [d.record_id for d in decisions if d.record_type is object_type]
+            written.update(self._previous_values(people, object_type, ids))
+            open_tasks.extend(_open_task(e) for e in self._store.open_tasks(object_type, ids))
+        return plan(decisions, written=written, open_tasks=open_tasks, as_of=work.as_of)
+
+    def _previous_values(
+        self, people: Mapping[Ref, Person], object_type: ObjectType, ids: list[str]
+    ) -> dict[tuple[Ref, str], str]:
+        """Our properties' current values: what we last wrote, else what the CRM showed.
+
+        Falling back to the CRM's values means a lost local store does not rewrite every score.
+        """
+        values: dict[tuple[Ref, str], str] = {}
+        for rid in ids:
+            person = people.get((object_type, rid))
+            if person is None:
+                continue
+            for prop in OWNED_PROPERTIES:
+                shown = person.fields.get(prop)
+                if shown is not None:
+                    values[((object_type, rid), prop)] = _as_text(shown)
+        stored = self._store.written_values(object_type, ids)
+        for (rid, prop), value in stored.items():
+            values[((object_type, rid), prop)] = value
+        return values
+
+    def _schedule_rechecks(self, work: _Work, decisions: Iterable[RecordDecision]) -> None:
+        checks: dict[ObjectType, dict[str, datetime | None]] = {}
+        for decision in decisions:
+            at = next_check(decision, work.as_of, self._options.score_refresh)
+            checks.setdefault(decision.record_type, {})[decision.record_id] = at
+        for object_type, by_id in checks.items():
+            self._store.set_next_check(object_type, by_id)
+
+    def _write_back(self, work: _Work, actions: Sequence[Action]) -> dict[str, Counter[str]]:
+        """Record the plan, then send every pending action once, in batches.
+
+        Pending includes earlier retries and ``sent`` actions from a crashed cycle; each is sent
+        at most once per cycle, so a refusing CRM costs one attempt per cycle, not a hot loop.
+        """
+        self._store.plan(actions, self._clock())
+        pending = self._store.pending_actions(self._options.max_actions)
+        outcomes: dict[str, Counter[str]] = {}
+        size = self._options.apply_batch
+        for start in range(0, len(pending), size):
+            if work.stop.is_set():
+                raise CycleStopped("stopped while writing back")
+            batch = [entry.action for entry in pending[start : start + size]]
+            self._store.mark_sent([a.key for a in batch], self._clock())
+            results = self._adapter.apply(batch)
+            self._store.record_outcomes(results, self._clock())
+            kinds = {a.key: str(a.kind) for a in batch}
+            for result in results:
+                counts = outcomes.setdefault(kinds.get(result.key, "unknown"), Counter())
+                counts[str(result.status)] += 1
+        return outcomes
+
+    def _cursor_lag(self, work: _Work) -> dict[str, float]:
+        lags: dict[str, float] = {}
+        for object_type in (*self._options.people, *self._options.others):
+            cursor = self._store.cursor(object_type)
+            if cursor is not None:
+                lags[str(object_type)] = max(0.0, (work.as_of - cursor.modified_at).total_seconds())
+        return lags
+
+
+def _needs_history(decision: RecordDecision) -> bool:
+    """Does this verdict depend on status history or activities the pull did not bring?"""
+    running = any(r.state not in (SlaState.MET, SlaState.MET_LATE) for r in decision.sla)
+    return running or bool(decision.rejection)
+
+
+def _open_task(entry: OutboxEntry) -> OpenTask:
+    action = entry.action
+    return OpenTask(
+        key=action.key,
+        record_type=action.record_type,
+        record_id=action.record_id,
+        rule=getattr(action, "rule", ""),
+        crm_id=entry.crm_id,
+    )
+
+
+def _as_text(value: object) -> str:
+    return format_instant(value) if isinstance(value, datetime) else str(value)
