@@ -28,13 +28,23 @@ from connector.config.rule_schema import (
     SlaSection,
     StagesSection,
 )
+from connector.config.runtime import (
+    LoggingSettings,
+    OwnersSettings,
+    StatusSettings,
+    check_health_window,
+)
 from connector.config.schema import CrmSettings, ScheduleSettings, StoreSettings
 from connector.config.settings import Settings
 from rules.ruleset import Ruleset
 
 M = TypeVar("M", bound=BaseModel)
 
-_TOP_LEVEL = ("crm", "store", "schedule", "calendar", "stages", "sla", "rejection", "scoring")
+# The service sections, then the rule sections.
+_TOP_LEVEL = (
+    *("crm", "store", "schedule", "status", "logging", "owners"),
+    *("calendar", "stages", "sla", "rejection", "scoring"),
+)
 _REQUIRED = {
     "crm": 'add a [crm] table with kind = "hubspot" or kind = "salesforce"',
     "stages": "add a [stages.lifecycle] table mapping your CRM's lifecycle values to stages",
@@ -69,10 +79,23 @@ def load_config(path: Path) -> Settings:
     crm = _one(CrmSettings, document.get("crm"), ("crm",), problems)
     store = _one(StoreSettings, document.get("store", {}), ("store",), problems)
     schedule = _one(ScheduleSettings, document.get("schedule", {}), ("schedule",), problems)
+    status = _one(StatusSettings, document.get("status", {}), ("status",), problems)
+    logging = _one(LoggingSettings, document.get("logging", {}), ("logging",), problems)
+    owners = _one(OwnersSettings, document.get("owners", {}), ("owners",), problems)
+    check_health_window(status, schedule.sync_every if schedule else None, problems)
     ruleset = _ruleset(document, problems)
-    if problems or not (crm and store and schedule and ruleset):
+    if problems or not (crm and store and schedule and ruleset and status and logging and owners):
         raise problems.error(source)
-    return Settings(crm=crm, store=store, schedule=schedule, ruleset=ruleset, source=path)
+    return Settings(
+        crm=crm,
+        store=store,
+        schedule=schedule,
+        ruleset=ruleset,
+        source=path,
+        status=status,
+        logging=logging,
+        owners=owners,
+    )
 
 
 def _read(path: Path) -> str:

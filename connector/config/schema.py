@@ -17,6 +17,7 @@ from pydantic import PlainValidator, model_validator
 from connector.config.credentials import env_name
 from connector.config.errors import show
 from connector.config.fields import HttpUrl, Text, WallClockDuration, choice, text
+from connector.config.runtime import JitterDuration, say
 from connector.config.schema_base import Section, fail_at, fail_many
 
 _API_VERSION = re.compile(r"\d{2,3}\.0")
@@ -133,6 +134,20 @@ class StoreSettings(Section):
 
 
 class ScheduleSettings(Section):
-    """``[schedule]``: how often the daemon runs a sync cycle."""
+    """``[schedule]``: how often the daemon runs a sync cycle.
+
+    ``jitter`` delays each cycle by a random amount up to it, so many containers started by one
+    deploy do not all hit the shared store at the same second.
+    """
 
     sync_every: WallClockDuration = timedelta(minutes=5)
+    jitter: JitterDuration = timedelta()
+
+    @model_validator(mode="after")
+    def _jitter_within_interval(self) -> Self:
+        if self.jitter >= self.sync_every:
+            raise fail_at(
+                "jitter",
+                f"{say(self.jitter)} must be shorter than sync_every ({say(self.sync_every)})",
+            )
+        return self
