@@ -12,7 +12,10 @@ from typing import Annotated
 import typer
 
 from connector.check import summary_lines
+from connector.commands import exits_cleanly, register
 from connector.config import ConfigError, ConfigFileMissing, Settings, load_config
+from connector.demo import run_demo, serve_hubspot
+from connector.runtime import build_adapter
 
 app = typer.Typer(
     name="smarketing",
@@ -77,10 +80,59 @@ def load_settings(ctx: typer.Context) -> Settings:
 
 
 @app.command()
-def check(ctx: typer.Context) -> None:
+@exits_cleanly
+def check(
+    ctx: typer.Context,
+    online: Annotated[
+        bool, typer.Option("--online", help="Also check credentials, scopes and properties.")
+    ] = False,
+) -> None:
     """Validate config.toml (every problem with its key path) and summarise what the rules do."""
-    for line in summary_lines(load_settings(ctx)):
+    settings = load_settings(ctx)
+    for line in summary_lines(settings):
         typer.echo(line)
+    if not online:
+        return
+    report = build_adapter(settings).check()
+    typer.echo(f"CRM account: {report.account}")
+    for name, value in sorted(report.details.items()):
+        typer.echo(f"  {name}: {value}")
+    for problem in report.problems:
+        typer.echo(f"problem: {problem}", err=True)
+    if not report.ok:
+        raise typer.Exit(3)
+    typer.echo("online check passed")
+
+
+@app.command()
+@exits_cleanly
+def demo(
+    ctx: typer.Context,
+    crm: Annotated[str, typer.Option("--crm", help="hubspot (salesforce is coming)")] = "hubspot",
+    people: Annotated[int, typer.Option("--people", min=50, max=100_000)] = 2_000,
+    seed: Annotated[int, typer.Option("--seed")] = 42,
+) -> None:
+    """Run the whole loop offline against a built-in emulated CRM with seeded data."""
+    if crm != "hubspot":
+        raise typer.BadParameter(f"--crm {crm!r}: only hubspot is available in this version")
+    settings = load_settings(ctx)
+    raise typer.Exit(run_demo(settings, typer.echo, people=people, seed=seed))
+
+
+@app.command()
+def emulator(
+    crm: Annotated[str, typer.Argument(help="hubspot")],
+    port: Annotated[int, typer.Option("--port", min=0, max=65535)] = 8765,
+    seed: Annotated[int, typer.Option("--seed")] = 42,
+    records: Annotated[int, typer.Option("--records", min=0)] = 2_000,
+) -> None:
+    """Serve an emulated CRM on 127.0.0.1 for trying configs (Ctrl-C stops it)."""
+    if crm != "hubspot":
+        raise typer.BadParameter(f"{crm!r}: only hubspot is available in this version")
+    serve_hubspot(port=port, seed=seed, records=records, echo=typer.echo)
+
+
+register(app, load_settings)
 
 
 def main() -> None:
