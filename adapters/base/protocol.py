@@ -185,3 +185,7 @@ class CrmAdapter(Protocol):
     def apply(self, actions: Sequence[Action]) -> list[ActionOutcome]:
         """Send actions in batches; return one outcome per action, in any order."""
         ...
+
+    def usage(self) -> Mapping[tuple[str, int], int]:
+        """API calls made so far by (endpoint label, HTTP status), for the run log and metrics."""
+        ...
