@@ -82,6 +82,9 @@ def _tell(echo: Echo, title: str, report: CycleReport, store: Store) -> None:
     )
     for name, count in sorted(created.items(), key=lambda kv: (-kv[1], kv[0])):
         echo(f"  tasks created for {name}: {count}")
+    states = Counter(str(r.state) for d in report.decisions for r in d.sla)
+    if states:
+        echo("  SLA clocks judged: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
     calls = sum(report.api_calls.values())
     echo(f"  API calls this cycle: {calls:,} ({report.rate_limited} rate-limited)")
 

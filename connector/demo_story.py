@@ -85,7 +85,8 @@ def _scores(decisions: Sequence[RecordDecision]) -> list[str]:
 def _funnel(
     settings: Settings, people: Sequence[Person], decisions: Sequence[RecordDecision]
 ) -> list[str]:
-    counts = stage_counts(decisions)
+    mapped = set(settings.ruleset.stage_map.lifecycle.values())
+    counts = {s: n for s, n in stage_counts(decisions).items() if s in mapped}
     lines = ["Funnel (people now at each stage; conversion = reached next / reached this):"]
     rates = {c.from_stage: c for c in conversions(people, settings.ruleset.stage_map)}
     for stage, count in counts.items():

@@ -49,6 +49,7 @@ class CycleOptions:
     people: tuple[ObjectType, ...] = (ObjectType.CONTACT,)
     others: tuple[ObjectType, ...] = (ObjectType.DEAL,)
     score_refresh: timedelta = timedelta(days=1)  # decaying scores are re-judged this often
+    owners_every: timedelta = timedelta(hours=1)  # owners (and managers) are re-read this often
     apply_batch: int = 500  # actions handed to the adapter at once (it batches them further)
     max_actions: int = 50_000  # pending actions sent per cycle; the rest go next cycle
 
@@ -160,18 +161,22 @@ class SyncCycle:
     # -- the steps -------------------------------------------------------------------------
 
     def _run(self, work: _Work, started: datetime) -> CycleReport:
-        owners = self._refresh_owners(work)
         for object_type in (*self._options.people, *self._options.others):
             self._pull(work, object_type, started)
+        owners = self._owners(work)
         evaluator = Evaluator(self._ruleset, owners)
         people = self._to_judge(work)
         decisions, enriched, unknown = self._judge(work, evaluator, people)
-        actions = self._plan(work, decisions, {(p.object_type, p.id): p for p in people})
+        wanted = self._plan(work, decisions, {(p.object_type, p.id): p for p in people})
         found = breaches(decisions)
         outcomes: dict[str, Counter[str]] = {}
-        if not work.dry_run:
+        if work.dry_run:
+            actions = self._store.preview_plan(wanted)
+        else:
+            # Recorded before anything is sent (R1): a crash from here on is replayed by key.
+            actions = self._store.plan(wanted, self._clock())
             self._schedule_rechecks(work, decisions)
-            outcomes = self._write_back(work, actions)
+            outcomes = self._write_back(work)
         return CycleReport(
             started_at=started,
             finished_at=self._clock(),
@@ -191,7 +196,15 @@ class SyncCycle:
             decisions=tuple(decisions),
         )
 
-    def _refresh_owners(self, work: _Work) -> dict[str, Owner]:
+    def _owners(self, work: _Work) -> dict[str, Owner]:
+        """Owners from the CRM when due (first cycle, every ``owners_every``, or a record names an
+        owner we do not know), else the stored ones: a quiet cycle then costs no owner calls."""
+        known = self._store.owners()
+        unknown = {p.owner_id for p in work.people.values() if p.owner_id} - known.keys()
+        refreshed = self._store.owners_refreshed_at()
+        due = refreshed is None or self._clock() - refreshed >= self._options.owners_every
+        if not (due or unknown):
+            return known
         owners = self._owners_hook(self._adapter.owners())
         if not work.dry_run:
             self._store.replace_owners(owners)
@@ -226,18 +239,19 @@ class SyncCycle:
     def _judge(
         self, work: _Work, evaluator: Evaluator, people: list[Person]
     ) -> tuple[list[RecordDecision], int, Mapping[str, int]]:
+        """Judge ``people``; those whose verdict needs history are enriched and judged again."""
         judged = evaluator.evaluate(people, work.as_of)
-        first, unknown = judged.records, judged.unknown_values
-        by_ref = {(d.record_type, d.record_id): d for d in first}
-        needy = [p for p in people if (p.object_type, p.id) in work.pulled_now]
-        needy = [p for p in needy if _needs_history(by_ref[(p.object_type, p.id)])]
+        needy = [
+            p
+            for p, d in zip(people, judged.records, strict=True)
+            if (p.object_type, p.id) in work.pulled_now and _needs_history(d)
+        ]
         if not needy:
-            return list(first), 0, unknown
-        enriched = self._enrich(work, needy)
-        for decision in evaluator.evaluate(enriched, work.as_of).records:
-            by_ref[(decision.record_type, decision.record_id)] = decision
-        decisions = [by_ref[(d.record_type, d.record_id)] for d in first]
-        return decisions, len(enriched), unknown
+            return list(judged.records), 0, judged.unknown_values
+        fuller = {(p.object_type, p.id): p for p in self._enrich(work, needy)}
+        people = [fuller.get((p.object_type, p.id), p) for p in people]
+        judged = evaluator.evaluate(people, work.as_of)
+        return list(judged.records), len(fuller), judged.unknown_values
 
     def _enrich(self, work: _Work, people: Sequence[Person]) -> list[Person]:
         enriched: list[Person] = []
@@ -289,13 +303,12 @@ class SyncCycle:
         for object_type, by_id in checks.items():
             self._store.set_next_check(object_type, by_id)
 
-    def _write_back(self, work: _Work, actions: Sequence[Action]) -> dict[str, Counter[str]]:
-        """Record the plan, then send every pending action once, in batches.
+    def _write_back(self, work: _Work) -> dict[str, Counter[str]]:
+        """Send every pending action once, in batches.
 
         Pending includes earlier retries and ``sent`` actions from a crashed cycle; each is sent
         at most once per cycle, so a refusing CRM costs one attempt per cycle, not a hot loop.
         """
-        self._store.plan(actions, self._clock())
         pending = self._store.pending_actions(self._options.max_actions)
         outcomes: dict[str, Counter[str]] = {}
         size = self._options.apply_batch

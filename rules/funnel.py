@@ -68,13 +68,20 @@ def stage_counts(decisions: Iterable[RecordDecision]) -> dict[Stage, int]:
 
 
 def conversions(people: Iterable[Person], stage_map: StageMap) -> list[Conversion]:
-    """Conversion between each pair of consecutive funnel stages."""
+    """Conversion between each pair of consecutive funnel stages the stage map uses (a HubSpot
+    portal without an SAL stage converts MQL -> SQL directly)."""
+    used = set(stage_map.lifecycle.values())
+    stages = [s for s in FUNNEL if s in used]
     furthest = Counter(furthest_stage(p, stage_map) for p in people)
     reached = {
-        stage: sum(n for s, n in furthest.items() if s is not None and FUNNEL.index(s) >= rank)
-        for rank, stage in enumerate(FUNNEL)
+        stage: sum(
+            n
+            for s, n in furthest.items()
+            if s is not None and FUNNEL.index(s) >= FUNNEL.index(stage)
+        )
+        for stage in stages
     }
-    return [Conversion(a, b, reached[a], reached[b]) for a, b in pairwise(FUNNEL)]
+    return [Conversion(a, b, reached[a], reached[b]) for a, b in pairwise(stages)]
 
 
 def sla_compliance(decisions: Iterable[RecordDecision]) -> list[SlaCompliance]:

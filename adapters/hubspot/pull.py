@@ -18,7 +18,9 @@ Cursor semantics (what a stored batch cursor promises):
 * Incremental batches carry ``(t, id)``, the newest ``(modified, id)`` delivered so far, never
   before the incoming cursor and never past ``started_at`` (the window ends there). The next pull
   re-reads from ``t - lookback`` (index lag, §14) and relies on dedupe, so the id part orders ties
-  but is never used to skip records.
+  but is never used to skip records. Once the window is complete, a last batch moves the cursor to
+  ``max(t, started_at - lookback)``: the next window then starts two lookbacks before this start,
+  which covers index lag and a clock skew of up to one lookback.
 * A full pull is resumable: its intermediate batches carry ``modified_at`` = 1970 with the next
   page token and the pull's own start in ``extra`` (``full_*`` keys), so a restart continues from
   the last stored page. The last batch carries ``(started_at of the full pull, "")``: the list
@@ -59,6 +61,8 @@ ARCHIVED_AT: Final = "archived_checked_at"
 FULL_AFTER, FULL_STARTED = "full_after", "full_started_at"
 
 _Key = tuple[datetime, int]
+DEFINITIONS_TTL = 3600.0
+"""Seconds property definitions are reused; a new property or type change shows within an hour."""
 _Incremental = Generator[PullBatch, None, Cursor]
 
 
@@ -72,6 +76,7 @@ class Puller:
 
     def __init__(self, client: HubSpotClient, settings: HubSpotSettings) -> None:
         self.client, self.settings = client, settings
+        self._definitions: dict[ObjectType, tuple[float, list[dict[str, Any]]]] = {}
 
     def pull(
         self, object_type: ObjectType, cursor: Cursor | None, started_at: datetime
@@ -102,7 +107,16 @@ class Puller:
             )
 
     def definitions(self, object_type: ObjectType) -> list[dict[str, Any]]:
-        """The property definitions of ``object_type`` (§5), one call."""
+        """The property definitions of ``object_type`` (§5): one call, then cached for
+        ``DEFINITIONS_TTL`` seconds, so a quiet cycle costs only its searches."""
+        cached = self._definitions.get(object_type)
+        if cached is not None and self.settings.monotonic() - cached[0] < DEFINITIONS_TTL:
+            return cached[1]
+        results = self._read_definitions(object_type)
+        self._definitions[object_type] = (self.settings.monotonic(), results)
+        return results
+
+    def _read_definitions(self, object_type: ObjectType) -> list[dict[str, Any]]:
         path = SPECS[object_type].path
         api = self.client.api("crm.properties.core_api")
         call = functools.partial(_definitions, api, path)
@@ -152,6 +166,14 @@ class Puller:
             best = max(best, key) if key else best
             last = _cursor(best, cursor.extra)
             yield replace(batch, cursor=last)
+        # The window up to started_at is complete: move the cursor up to one lookback before it,
+        # so a quiet portal (or many records sharing the newest timestamp, e.g. our own writes)
+        # is not re-read every cycle. One lookback of slack keeps a clock skew smaller than the
+        # lookback between us and HubSpot harmless (R5: cursors follow server time).
+        floor = started_at - self.settings.lookback
+        if floor > last.modified_at:
+            last = Cursor(floor, "", cursor.extra)
+            yield PullBatch(mapper.object_type, cursor=last)
         return last
 
     def _archived(

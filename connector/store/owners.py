@@ -35,3 +35,9 @@ def _decode(row: OwnerRow) -> Owner:
         return codec.decode(Owner, row.payload)
     except CorruptRowError as exc:
         raise CorruptRowError(f"owners row {row.id!r} cannot be read: {exc}") from exc
+
+
+def refreshed_at(session: Session) -> datetime | None:
+    """When the owners were last replaced (``None``: never)."""
+    stored: datetime | None = session.exec(select(sa.func.max(OwnerRow.stored_at))).one()
+    return stored

@@ -188,6 +188,12 @@ class Store:
         with self._transaction() as session:
             owners.replace(session, crm_owners, self._now())
 
+    def owners_refreshed_at(self) -> datetime | None:
+        """When :meth:`replace_owners` last ran (``None``: never), in UTC."""
+        with self._transaction() as session:
+            stored = owners.refreshed_at(session)
+        return None if stored is None else require_utc(stored, "owners.stored_at")
+
     def owners(self) -> dict[str, Owner]:
         """Every stored owner by id."""
         with self._transaction() as session:
@@ -218,6 +224,20 @@ class Store:
         now = require_utc(now, "now")
         with self._transaction() as session:
             return outbox.plan(session, actions, now)
+
+    def preview_plan(self, actions: Iterable[Action]) -> list[Action]:
+        """Which of ``actions`` :meth:`plan` would plan now, without recording anything.
+
+        The same rules run inside a transaction that is rolled back (for dry runs).
+        """
+        try:
+            with Session(self._engine, expire_on_commit=False) as session:
+                with session.begin() as transaction:
+                    planned = outbox.plan(session, actions, self._now())
+                    transaction.rollback()
+                return planned
+        except sa_exc.SQLAlchemyError as exc:
+            raise translate(exc) from exc
 
     def pending_actions(self, limit: int = 500) -> list[OutboxEntry]:
         """Planned, sent and retrying actions, oldest first.

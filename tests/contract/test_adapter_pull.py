@@ -180,6 +180,19 @@ def test_a_second_pull_without_changes_delivers_only_the_lookback(crm: CrmHarnes
     )
 
 
+def test_a_quiet_portal_is_not_reread_cycle_after_cycle(crm: CrmHarness) -> None:
+    adapter, cursor, _ = full_then_later(crm)
+    first = pull(adapter, crm.person_type, cursor, crm.now())
+    crm.advance(HOUR)
+
+    quiet = pull(adapter, crm.person_type, first.cursor, crm.now())
+
+    # the completed window lets the cursor trail the start by one lookback, not by hours
+    assert first.cursor.modified_at == cursor.modified_at + timedelta(seconds=HOUR) - LOOKBACK
+    assert quiet.records == []
+    assert quiet.cursor.modified_at == crm.now() - LOOKBACK
+
+
 def test_more_than_ten_thousand_records_sharing_one_timestamp_come_exactly_once(
     crm: CrmHarness,
 ) -> None:

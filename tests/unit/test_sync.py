@@ -15,7 +15,7 @@ from connector.sync import CycleReport, SyncCycle
 from rules.model import ObjectType
 from rules.ruleset import Condition, Op, ScoreGroup, ScoreRule, ScoringModel
 from tests.fake_crm import CrashAfterApply, FakeCrm
-from tests.unit.factories import OWNERS, activity, kyiv, person, ruleset, sla_rule
+from tests.unit.factories import OWNERS, activity, kyiv, owner, person, ruleset, sla_rule
 
 # Friday 17:30 in Kyiv: with 09:00-18:00 business hours a 4-hour clock is due Monday 12:30.
 ARRIVED = kyiv(12, 17, 30)
@@ -187,3 +187,19 @@ def test_cycles_are_deterministic(tmp_path: Path) -> None:
         plans.append([(str(a.kind), a.record_id, a.key) for a in report.plan])
         harness.store.close()
     assert plans[0] == plans[1]
+
+
+def test_owners_are_read_once_an_hour_or_when_a_record_names_a_new_one(h: Harness) -> None:
+    h.cycle()
+    h.now += timedelta(minutes=5)
+    h.cycle()
+    assert h.crm.calls[("owners", 200)] == 1
+
+    h.crm.owners_list.append(owner("rep-3", name="Rae New"))
+    h.crm.put(person(id="103", entered=h.now, owner_id="rep-3"))
+    h.cycle()
+    assert h.crm.calls[("owners", 200)] == 2
+
+    h.now += timedelta(hours=1)
+    h.cycle()
+    assert h.crm.calls[("owners", 200)] == 3
