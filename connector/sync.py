@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from adapters.base.protocol import Action, CrmAdapter, PullBatch
+from connector.failpoints import failpoint
 from connector.plan import OWNED_PROPERTIES, Breach, OpenTask, breaches, format_instant, plan
 from connector.rechecks import next_check
 from connector.store import Store
@@ -175,6 +176,7 @@ class SyncCycle:
         else:
             # Recorded before anything is sent (R1): a crash from here on is replayed by key.
             actions = self._store.plan(wanted, self._clock())
+            failpoint("planned")
             self._schedule_rechecks(work, decisions)
             outcomes = self._write_back(work)
         return CycleReport(
@@ -219,6 +221,7 @@ class SyncCycle:
             self._keep(work, batch)
             if not work.dry_run:
                 self._store.apply_pull(batch)
+                failpoint("pulled")
 
     def _keep(self, work: _Work, batch: PullBatch) -> None:
         for person in batch.people:
@@ -317,8 +320,11 @@ class SyncCycle:
                 raise CycleStopped("stopped while writing back")
             batch = [entry.action for entry in pending[start : start + size]]
             self._store.mark_sent([a.key for a in batch], self._clock())
+            failpoint("sent")
             results = self._adapter.apply(batch)
+            failpoint("applied")
             self._store.record_outcomes(results, self._clock())
+            failpoint("recorded")
             kinds = {a.key: str(a.kind) for a in batch}
             for result in results:
                 counts = outcomes.setdefault(kinds.get(result.key, "unknown"), Counter())
