@@ -1,0 +1,105 @@
+"""The org set-up a seeded org has: custom fields, lead statuses, users' queue, business hours.
+
+How the CRM-neutral scenario is spelled in Salesforce (see :mod:`.seed` for the whole mapping):
+
+- **Lead statuses** (LeadStatus rows, §12): the classic four plus values a customised org adds:
+  ``Open - Not Contacted`` (default) ← new, ``Working - Contacted`` ← attempting,
+  ``Working - Connected`` ← connected, ``Qualified`` ← qualified, ``Nurturing`` ← recycled,
+  ``Unqualified`` ← disqualified (the rejected value of the validation rule), ``Closed - Converted``
+  (IsConverted), ``Closed - Not Converted`` (kept, unused).
+- **Lifecycle stages**: the custom picklist ``Lifecycle_Stage__c`` on Lead and Contact (Subscriber,
+  Lead, MQL, SAL, SQL, Opportunity, Customer, Evangelist, Other) with stage-date fields
+  ``MQL_Date__c`` … ``Customer_Date__c``; Salesforce has no standard lifecycle stage.
+- **Rejection reason**: the custom picklist ``Rejection_Reason__c`` on Lead (§12: no standard
+  field), placeholders included as they are in real orgs.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from adapters.scenario import PLACEHOLDER_REASONS, REJECTION_REASONS
+from rules.model import LeadStatus, Stage
+
+from .fields import number, picklist, text, typed
+from .metadata import LeadStatusSpec, set_business_hours, set_lead_statuses
+from .org import Org
+from .schema import FieldDef, FieldType
+
+T = FieldType
+STAGE_LABELS: dict[Stage, str] = {
+    Stage.SUBSCRIBER: "Subscriber",
+    Stage.LEAD: "Lead",
+    Stage.MQL: "MQL",
+    Stage.SAL: "SAL",
+    Stage.SQL: "SQL",
+    Stage.OPPORTUNITY: "Opportunity",
+    Stage.CUSTOMER: "Customer",
+    Stage.EVANGELIST: "Evangelist",
+    Stage.OTHER: "Other",
+}
+STAGE_DATE_FIELDS: dict[Stage, str] = {
+    Stage.MQL: "MQL_Date__c",
+    Stage.SAL: "SAL_Date__c",
+    Stage.SQL: "SQL_Date__c",
+    Stage.OPPORTUNITY: "Opportunity_Date__c",
+    Stage.CUSTOMER: "Customer_Date__c",
+}
+STATUS_VALUES: dict[LeadStatus, str] = {
+    LeadStatus.NEW: "Open - Not Contacted",
+    LeadStatus.ATTEMPTING: "Working - Contacted",
+    LeadStatus.CONNECTED: "Working - Connected",
+    LeadStatus.QUALIFIED: "Qualified",
+    LeadStatus.RECYCLED: "Nurturing",
+    LeadStatus.DISQUALIFIED: "Unqualified",
+}
+CONVERTED_STATUS = "Closed - Converted"
+ORG_LEAD_STATUSES = (
+    LeadStatusSpec("Open - Not Contacted", default=True),
+    LeadStatusSpec("Working - Contacted"),
+    LeadStatusSpec("Working - Connected"),
+    LeadStatusSpec("Qualified"),
+    LeadStatusSpec("Nurturing"),
+    LeadStatusSpec("Unqualified"),
+    LeadStatusSpec(CONVERTED_STATUS, converted=True),
+    LeadStatusSpec("Closed - Not Converted"),
+)
+QUEUE_NAME = "Marketing Queue"
+ORG_TIMEZONE = "Europe/Kyiv"
+OFFICE_HOURS = (time(9), time(17))
+
+
+def _people_fields() -> list[FieldDef]:
+    stage = picklist("Lifecycle_Stage__c", STAGE_LABELS.values())
+    dates = [typed(name, T.DATETIME) for name in STAGE_DATE_FIELDS.values()]
+    engagement = [
+        number("Score__c", T.DOUBLE, 3),
+        number("Page_Views__c", T.DOUBLE, 18),
+        number("Form_Submissions__c", T.DOUBLE, 18),
+        number("Email_Clicks__c", T.DOUBLE, 18),
+        typed("Last_Click_Date__c", T.DATETIME),
+        typed("Recent_Conversion_Date__c", T.DATETIME),
+    ]
+    return [stage, *dates, *engagement]
+
+
+def define_custom_fields(org: Org) -> None:
+    """Add the custom fields the scenario and the connector use (idempotent)."""
+    reasons = [*REJECTION_REASONS, *(p for p in PLACEHOLDER_REASONS if p)]
+    lead = [*_people_fields(), picklist("Rejection_Reason__c", reasons)]
+    task = [text("Smarketing_Key__c", 80), typed("SLA_Due__c", T.DATETIME)]
+    for object_name, fields in (("Lead", lead), ("Contact", _people_fields()), ("Task", task)):
+        for definition in fields:
+            org.add_field(object_name, definition)
+
+
+def define_org(org: Org) -> str:
+    """Statuses, business hours and the queue of a seeded org; returns the queue's id."""
+    define_custom_fields(org)
+    set_lead_statuses(org, ORG_LEAD_STATUSES)
+    days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+    set_business_hours(org, ORG_TIMEZONE, dict.fromkeys(days, OFFICE_HOURS))
+    queue = org.insert_raw(
+        "Group", {"Name": QUEUE_NAME, "DeveloperName": "Marketing_Queue", "Type": "Queue"}
+    )
+    return str(queue["Id"])
