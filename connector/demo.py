@@ -34,6 +34,7 @@ STEPS: tuple[tuple[str, timedelta], ...] = (
 )
 
 Echo = Callable[[str], None]
+UNPACED = 1_000_000  # the emulated portal is unthrottled and sends no rate headers
 
 
 def run_demo(settings: Settings, echo: Echo, *, people: int = 2_000, seed: int = 42) -> int:
@@ -44,7 +45,9 @@ def run_demo(settings: Settings, echo: Echo, *, people: int = 2_000, seed: int =
     portal = seeded_portal(seed, people, DEMO_START, options)
     with HubSpotEmulator(options, portal) as emulator, tempfile.TemporaryDirectory() as tmp:
         local = _pointed_at(settings, emulator.base_url, Path(tmp) / "demo.db")
-        adapter = build_adapter(local, env={local.crm.hubspot.token_env: emulator.token})
+        adapter = build_adapter(
+            local, env={local.crm.hubspot.token_env: emulator.token}, api_limit=UNPACED
+        )
         created = adapter.ensure_schema(OWNED_SPECS)
         echo(f"setup: created {len(created)} properties and the task key ({', '.join(created)})")
         store = Store.open(local.store.url, clock=clock.now)

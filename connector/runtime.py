@@ -40,8 +40,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_adapter(settings: Settings, env: Mapping[str, str] | None = None) -> CrmAdapter:
+def build_adapter(
+    settings: Settings, env: Mapping[str, str] | None = None, *, api_limit: int | None = None
+) -> CrmAdapter:
     """The adapter for the configured CRM, with the secret read from its environment variable.
+
+    ``api_limit`` overrides the calls per 10 s assumed before the CRM's rate headers arrive (the
+    built-in emulator, unthrottled, sends none).
 
     Raises:
         ConfigurationError: The variable holding the secret is unset, or the CRM kind is not
@@ -61,15 +66,16 @@ def build_adapter(settings: Settings, env: Mapping[str, str] | None = None) -> C
             f"(crm.hubspot.token_env in {settings.source})"
         )
     ruleset = settings.ruleset
-    return HubSpotAdapter(
-        HubSpotSettings(
-            base_url=str(crm.hubspot.base_url).rstrip("/"),
-            token=token,
-            person_properties=fields_used(ruleset),
-            lifecycle_values=tuple(ruleset.stage_map.lifecycle),
-            owned_properties=tuple(spec.name for spec in OWNED_SPECS),
-        )
+    hubspot = HubSpotSettings(
+        base_url=str(crm.hubspot.base_url).rstrip("/"),
+        token=token,
+        person_properties=fields_used(ruleset),
+        lifecycle_values=tuple(ruleset.stage_map.lifecycle),
+        owned_properties=tuple(spec.name for spec in OWNED_SPECS),
     )
+    if api_limit is not None:
+        hubspot = replace(hubspot, api_limit=api_limit)
+    return HubSpotAdapter(hubspot)
 
 
 def with_managers(owners: Iterable[Owner], config: OwnersSettings) -> list[Owner]:

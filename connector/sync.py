@@ -50,7 +50,7 @@ class CycleOptions:
     people: tuple[ObjectType, ...] = (ObjectType.CONTACT,)
     others: tuple[ObjectType, ...] = (ObjectType.DEAL,)
     score_refresh: timedelta = timedelta(days=1)  # decaying scores are re-judged this often
-    owners_every: timedelta = timedelta(hours=1)  # owners (and managers) are re-read this often
+    owners_every: timedelta = timedelta(hours=12)  # owners are re-read this often (or when new)
     apply_batch: int = 500  # actions handed to the adapter at once (it batches them further)
     max_actions: int = 50_000  # pending actions sent per cycle; the rest go next cycle
 
@@ -199,35 +199,64 @@ class SyncCycle:
         )
 
     def _owners(self, work: _Work) -> dict[str, Owner]:
-        """Owners from the CRM when due (first cycle, every ``owners_every``, or a record names an
-        owner we do not know), else the stored ones: a quiet cycle then costs no owner calls."""
-        known = self._store.owners()
-        unknown = {p.owner_id for p in work.people.values() if p.owner_id} - known.keys()
+        """Owners as the CRM lists them, re-read when due (first cycle, every ``owners_every``, or
+        a record names an owner we do not know), with ``[owners]`` managers applied every cycle
+        so a config change takes effect at once. A quiet cycle costs no owner calls."""
+        crm_owners = self._store.owners()
+        unknown = {p.owner_id for p in work.people.values() if p.owner_id} - crm_owners.keys()
         refreshed = self._store.owners_refreshed_at()
         due = refreshed is None or self._clock() - refreshed >= self._options.owners_every
-        if not (due or unknown):
-            return known
-        owners = self._owners_hook(self._adapter.owners())
-        if not work.dry_run:
-            self._store.replace_owners(owners)
-        return {owner.id: owner for owner in owners}
+        if due or unknown:
+            listed = self._adapter.owners()
+            if not work.dry_run:
+                self._store.replace_owners(listed)
+            crm_owners = {owner.id: owner for owner in listed}
+        return {owner.id: owner for owner in self._owners_hook(list(crm_owners.values()))}
 
     def _pull(self, work: _Work, object_type: ObjectType, started: datetime) -> None:
         cursor = self._store.cursor(object_type)
-        for batch in self._adapter.pull(object_type, cursor, started_at=started):
+        for page in self._adapter.pull(object_type, cursor, started_at=started):
             if work.stop.is_set():
                 raise CycleStopped(f"stopped while pulling {object_type}")
-            work.pulled[str(object_type)] += len(batch.people) + len(batch.deals)
-            self._keep(work, batch)
+            work.pulled[str(object_type)] += len(page.people) + len(page.deals)
+            batch, changed = self._versions(page)
+            self._keep(work, batch, changed)
             if not work.dry_run:
                 self._store.apply_pull(batch)
                 failpoint("pulled")
 
-    def _keep(self, work: _Work, batch: PullBatch) -> None:
+    def _versions(self, batch: PullBatch) -> tuple[PullBatch, set[str]]:
+        """The batch with known history carried over, and the ids that really changed.
+
+        A lookback re-read (or our own write-back read again) brings a version the store already
+        has; it must cost no judging and no enrichment. History from an earlier enrichment is
+        kept when the CRM version is the same, since a page never carries it.
+        """
+        if not batch.people:
+            return batch, set()
+        stored = self._store.get_records(batch.object_type, [p.id for p in batch.people])
+        people: list[Person] = []
+        changed: set[str] = set()
+        for pulled in batch.people:
+            known = stored.get(pulled.id)
+            person = pulled
+            if isinstance(known, Person) and known.updated_at == pulled.updated_at:
+                person = replace(
+                    pulled,
+                    status_history=pulled.status_history or known.status_history,
+                    activities=pulled.activities or known.activities,
+                )
+            if person != known:
+                changed.add(person.id)
+            people.append(person)
+        return replace(batch, people=tuple(people)), changed
+
+    def _keep(self, work: _Work, batch: PullBatch, changed: set[str]) -> None:
         for person in batch.people:
-            ref = (person.object_type, person.id)
-            work.people[ref] = person
-            work.pulled_now.add(ref)
+            if person.id in changed:
+                ref = (person.object_type, person.id)
+                work.people[ref] = person
+                work.pulled_now.add(ref)
         for gone in (*batch.deleted_ids, *(m.loser_id for m in batch.merges)):
             work.people.pop((batch.object_type, gone), None)
 

@@ -189,7 +189,7 @@ def test_cycles_are_deterministic(tmp_path: Path) -> None:
     assert plans[0] == plans[1]
 
 
-def test_owners_are_read_once_an_hour_or_when_a_record_names_a_new_one(h: Harness) -> None:
+def test_owners_are_read_twice_a_day_or_when_a_record_names_a_new_one(h: Harness) -> None:
     h.cycle()
     h.now += timedelta(minutes=5)
     h.cycle()
@@ -200,6 +200,9 @@ def test_owners_are_read_once_an_hour_or_when_a_record_names_a_new_one(h: Harnes
     h.cycle()
     assert h.crm.calls[("owners", 200)] == 2
 
+    h.now += timedelta(hours=11)
+    h.cycle()
+    assert h.crm.calls[("owners", 200)] == 2
     h.now += timedelta(hours=1)
     h.cycle()
     assert h.crm.calls[("owners", 200)] == 3
