@@ -7,28 +7,17 @@ restarting, so a test suite can share one server.
 
 from __future__ import annotations
 
-import logging
-import socket
-import threading
-import time
 from types import TracebackType
 
 import uvicorn
+
+from adapters.emulation.serving import LoopbackServer
 
 from .app import build_app
 from .faults import FaultInjector
 from .http import Runtime
 from .options import EmulatorOptions
 from .portal import Portal
-
-_START_TIMEOUT_S = 10.0
-
-
-class _DropNotice(logging.Filter):
-    """Hide uvicorn's complaint about the non-``None`` return that drops a connection on purpose."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("ASGI callable should return None")
 
 
 class HubSpotEmulator:
@@ -38,9 +27,9 @@ class HubSpotEmulator:
         self, options: EmulatorOptions | None = None, portal: Portal | None = None
     ) -> None:
         self._runtime = Runtime.build(options or EmulatorOptions(), portal)
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
+        self._server = LoopbackServer(
+            lambda port: _config(build_app(lambda: self._runtime), port), "HubSpot emulator"
+        )
         self.port = 0
 
     @property
@@ -74,35 +63,13 @@ class HubSpotEmulator:
 
     def start(self) -> HubSpotEmulator:
         """Bind 127.0.0.1 on an ephemeral port and serve in a daemon thread."""
-        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose proto
-        # says TCP, and without it every response waits ~40 ms for a delayed ACK (Nagle).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self._socket, self.port = sock, sock.getsockname()[1]
-        self._server = uvicorn.Server(_config(build_app(lambda: self._runtime), self.port))
-        self._thread = threading.Thread(
-            target=self._server.run,
-            kwargs={"sockets": [sock]},
-            name="hubspot-emulator",
-            daemon=True,
-        )
-        self._thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the HubSpot emulator did not start")
-            time.sleep(0.005)
+        self._server.start()
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
         """Stop serving and release the port."""
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=_START_TIMEOUT_S)
-        if self._socket is not None:
-            self._socket.close()
-        self._server = self._thread = self._socket = None
+        self._server.stop()
 
     def __enter__(self) -> HubSpotEmulator:
         return self.start()
@@ -117,7 +84,6 @@ class HubSpotEmulator:
 
 
 def _config(app: object, port: int) -> uvicorn.Config:
-    logging.getLogger("uvicorn.error").addFilter(_DropNotice())
     return uvicorn.Config(
         app,  # type: ignore[arg-type]
         host="127.0.0.1",

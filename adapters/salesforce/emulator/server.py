@@ -7,14 +7,12 @@ allocation and faults without restarting, so a test suite can share one server.
 
 from __future__ import annotations
 
-import logging
-import socket
-import threading
-import time
 from types import TracebackType
 
 import requests
 import uvicorn
+
+from adapters.emulation.serving import LoopbackServer, quiet_uvicorn
 
 from .asgi import build_app
 from .client import emulator_session
@@ -24,28 +22,13 @@ from .options import EmulatorOptions
 from .org import Org
 from .tls import TlsFiles, make_tls
 
-_START_TIMEOUT_S = 10.0
-
-
-class _QuietNotices(logging.Filter):
-    """Hide two expected uvicorn notices: the non-``None`` return that drops a connection on
-    purpose (faults), and the idle keep-alive connections cancelled at shutdown."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = str(record.msg)
-        return not message.startswith(
-            ("ASGI callable should return None", "Cancel %s running task(s)")
-        )
-
 
 class SalesforceEmulator:
     """A running emulator: ``with SalesforceEmulator(options) as emu: emu.instance_url``."""
 
     def __init__(self, options: EmulatorOptions | None = None, org: Org | None = None) -> None:
         self._runtime = Runtime.build(options or EmulatorOptions(), org)
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
+        self._server: LoopbackServer | None = None
         self._tls: TlsFiles | None = None
         self.port = 0
 
@@ -101,38 +84,21 @@ class SalesforceEmulator:
 
     def start(self) -> SalesforceEmulator:
         """Make the certificates, bind 127.0.0.1 on an ephemeral port and serve in a thread."""
-        self._tls = make_tls()
-        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose proto
-        # says TCP, and without it every response waits ~40 ms for a delayed ACK (Nagle).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self._socket, self.port = sock, sock.getsockname()[1]
-        self._server = uvicorn.Server(uvicorn_config(lambda: self._runtime, self.port, self._tls))
-        self._thread = threading.Thread(
-            target=self._server.run,
-            kwargs={"sockets": [sock]},
-            name="salesforce-emulator",
-            daemon=True,
+        tls = self._tls = make_tls()
+        self._server = LoopbackServer(
+            lambda port: uvicorn_config(lambda: self._runtime, port, tls), "Salesforce emulator"
         )
-        self._thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the Salesforce emulator did not start")
-            time.sleep(0.005)
+        self._server.start()
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
         """Stop serving, release the port and delete the certificate files."""
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=_START_TIMEOUT_S)
-        if self._socket is not None:
-            self._socket.close()
+        if self._server is not None:
+            self._server.stop()
         if self._tls is not None:
             self._tls.remove()
-        self._server = self._thread = self._socket = self._tls = None
+        self._server = self._tls = None
 
     def __enter__(self) -> SalesforceEmulator:
         return self.start()
@@ -150,9 +116,7 @@ def uvicorn_config(
     get_runtime: object, port: int, tls: TlsFiles, host: str = "127.0.0.1"
 ) -> uvicorn.Config:
     """uvicorn settings: TLS from ``tls``, quiet logs, no lifespan."""
-    logger = logging.getLogger("uvicorn.error")
-    if not any(isinstance(f, _QuietNotices) for f in logger.filters):
-        logger.addFilter(_QuietNotices())
+    quiet_uvicorn()
     return uvicorn.Config(
         build_app(get_runtime),  # type: ignore[arg-type]
         host=host,

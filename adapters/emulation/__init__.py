@@ -1,0 +1,1 @@
+"""What the local CRM emulators share: a manual clock and the loopback server thread."""
