@@ -8,9 +8,9 @@ outside collections, a query timeout on a write) are dropped.
 
 from __future__ import annotations
 
-import random
-from collections import deque
 from dataclasses import dataclass
+
+from adapters.emulation.faults import FaultDeck
 
 from .errors import SalesforceError, request_limit_exceeded
 from .options import FaultKind, Faults
@@ -34,31 +34,22 @@ class FaultInjector:
     """Decides the fault of each request."""
 
     def __init__(self, faults: Faults, lock_row_status: int = 400) -> None:
-        total = sum(faults.rates.values())
-        if total > 1.0 or any(rate < 0 for rate in faults.rates.values()):
-            raise ValueError(f"fault rates must be >= 0 and sum to <= 1, got {dict(faults.rates)}")
         self.faults = faults
         self.lock_row_status = lock_row_status
-        self._rng = random.Random(faults.seed)  # noqa: S311 - repeatable faults, not security
-        self._script: deque[FaultKind] = deque()
-        self.injected: list[FaultKind] = []
+        self._deck: FaultDeck[FaultKind] = FaultDeck(faults.rates, faults.seed)
+
+    @property
+    def injected(self) -> list[FaultKind]:
+        """Every fault injected so far, in order."""
+        return self._deck.injected
 
     def script(self, *kinds: FaultKind) -> None:
         """Apply these faults, in order, to the next guarded requests (before any random draw)."""
-        self._script.extend(kinds)
+        self._deck.script(*kinds)
 
     def draw(self, traits: Traits) -> FaultKind | None:
         """The fault for this request, or ``None``; misfits are dropped."""
-        kind: FaultKind | None = None
-        if self._script:
-            kind = self._script.popleft()
-        elif self.faults.rates:
-            point, cumulative = self._rng.random(), 0.0
-            for candidate, rate in self.faults.rates.items():
-                cumulative += rate
-                if point < cumulative:
-                    kind = candidate
-                    break
+        kind = self._deck.next()
         if (
             kind is None
             or (kind in WRITE_ONLY and not traits.write)
@@ -66,13 +57,12 @@ class FaultInjector:
             or (kind in QUERY_ONLY and not traits.query)
         ):
             return None
-        self.injected.append(kind)
-        return kind
+        return self._deck.keep(kind)
 
     def failing_records(self, count: int) -> set[int]:
         """Indexes of the records of a collection that fail with a row lock (at least one)."""
         size = min(count, max(1, round(count * self.faults.lock_fraction)))
-        return set(self._rng.sample(range(count), size))
+        return set(self._deck.rng.sample(range(count), size))
 
     def error(self, kind: FaultKind) -> SalesforceError | None:
         """The error response of a request-level fault, or ``None`` for the others."""
