@@ -192,7 +192,11 @@ class SyncCycle:
             breaches=tuple(found),
             actions=dict(Counter(str(a.kind) for a in actions)),
             outcomes={kind: dict(counts) for kind, counts in outcomes.items()},
-            open_breaches=dict(Counter(b.rule for b in found)),
+            open_breaches=(
+                dict(Counter(b.rule for b in found))
+                if work.dry_run
+                else self._store.open_task_counts()
+            ),
             cursor_lag_seconds=self._cursor_lag(work),
             unknown_values=unknown,
             decisions=tuple(decisions),

@@ -132,6 +132,29 @@ def open_tasks(session: Session, record_type: ObjectType, ids: Iterable[str]) ->
     return [_entry(row) for row in creates if row.key not in closed]
 
 
+def open_task_counts(session: Session) -> dict[str, int]:
+    """Tasks created and not closed (see :func:`open_tasks`), counted by rule: the breaches that
+    are open in the CRM right now, whichever cycle found them."""
+    closes = (
+        select(OutboxRow.key)
+        .where(
+            OutboxRow.kind == ActionKind.CLOSE_TASK.value,
+            OutboxRow.status != OutboxStatus.CANCELLED.value,
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(OutboxRow.rule, sa.func.count())
+        .where(
+            OutboxRow.kind == ActionKind.CREATE_TASK.value,
+            OutboxRow.status == OutboxStatus.DONE.value,
+            col(OutboxRow.key).not_in(closes),
+        )
+        .group_by(OutboxRow.rule)
+    )
+    return {rule or "": count for rule, count in session.exec(query)}
+
+
 def cancel(session: Session, record_type: ObjectType, ids: Sequence[str], now: datetime) -> None:
     """Cancel the unsent actions on records that were deleted or merged away (R7).
 

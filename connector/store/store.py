@@ -272,6 +272,11 @@ class Store:
         with self._transaction() as session:
             return outbox.open_tasks(session, record_type, _as_ids(record_ids))
 
+    def open_task_counts(self) -> dict[str, int]:
+        """Open tasks (created, not closed) by rule: the breaches open in the CRM right now."""
+        with self._transaction() as session:
+            return outbox.open_task_counts(session)
+
     # -- runs and rejections ---------------------------------------------------------------
 
     def start_run(self, now: datetime) -> int:

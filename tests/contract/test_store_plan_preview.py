@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from adapters.base.protocol import PropertyUpdate, TaskCreate
+from adapters.base.protocol import (
+    ActionOutcome,
+    OutcomeStatus,
+    PropertyUpdate,
+    TaskClose,
+    TaskCreate,
+)
 from connector.store import Store
 from rules.model import ObjectType, Owner
 from tests.contract.conftest import T0, FakeClock
@@ -29,3 +35,17 @@ def test_owners_refreshed_at_is_the_last_replace(store: Store, clock: FakeClock)
     store.replace_owners([Owner("1", "Rita"), Owner("2", "Ray")])
     assert store.owners_refreshed_at() == later
     assert store.owners_refreshed_at().tzinfo is not None  # type: ignore[union-attr]
+
+
+def test_open_task_counts_follow_creates_and_closes(store: Store) -> None:
+    other = TaskCreate("k2", CONTACT, "2", "reason-needed", "rep-1", T0, "Why?")
+    third = TaskCreate("k3", CONTACT, "3", "mql-first-touch", "rep-1", T0, "Call")
+    store.plan([TASK, other, third], T0)
+    assert store.open_task_counts() == {}  # planned, not yet in the CRM
+    store.mark_sent(["k1", "k2", "k3"], T0)
+    store.record_outcomes(
+        [ActionOutcome(k, OutcomeStatus.DONE, f"t{k}") for k in ("k1", "k2", "k3")], T0
+    )
+    assert store.open_task_counts() == {"mql-first-touch": 2, "reason-needed": 1}
+    store.plan([TaskClose("k1", CONTACT, "1", "mql-first-touch")], T0)
+    assert store.open_task_counts() == {"mql-first-touch": 1, "reason-needed": 1}

@@ -100,6 +100,8 @@ def test_crossing_the_due_time_writes_only_the_new_breach(h: Harness) -> None:
     assert {a.property for a in report.plan if a.kind == "update_property"} == {SLA_STATUS}
     assert [t.owner_id for t in h.crm.tasks_for("101")] == ["rep-1"]
     assert [b.rule for b in report.breaches] == ["mql-first-touch", "mql-first-touch"]
+    assert report.open_breaches == {"mql-first-touch": 2}  # tasks open in the CRM
+    assert h.cycle().open_breaches == {"mql-first-touch": 2}  # still open in a quiet cycle
 
 
 def test_escalation_adds_the_managers_task_once(h: Harness) -> None:
