@@ -93,7 +93,6 @@ class _Work:
     stop: threading.Event
     pulled: Counter[str] = field(default_factory=Counter)
     people: dict[Ref, Person] = field(default_factory=dict)
-    pulled_now: set[Ref] = field(default_factory=set)
 
 
 class SyncCycle:
@@ -260,7 +259,6 @@ class SyncCycle:
             if person.id in changed:
                 ref = (person.object_type, person.id)
                 work.people[ref] = person
-                work.pulled_now.add(ref)
         for gone in (*batch.deleted_ids, *(m.loser_id for m in batch.merges)):
             work.people.pop((batch.object_type, gone), None)
 
@@ -275,12 +273,14 @@ class SyncCycle:
     def _judge(
         self, work: _Work, evaluator: Evaluator, people: list[Person]
     ) -> tuple[list[RecordDecision], int, Mapping[str, int]]:
-        """Judge ``people``; those whose verdict needs history are enriched and judged again."""
+        """Judge ``people``; those whose verdict needs history they lack are enriched (history
+        is kept across re-reads of the same version, so this costs calls only for new versions
+        and for records never enriched) and judged again."""
         judged = evaluator.evaluate(people, work.as_of)
         needy = [
             p
             for p, d in zip(people, judged.records, strict=True)
-            if (p.object_type, p.id) in work.pulled_now and _needs_history(d)
+            if _needs_history(d) and not (p.status_history or p.activities)
         ]
         if not needy:
             return list(judged.records), 0, judged.unknown_values

@@ -7,7 +7,7 @@ where transactions begin and end.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -20,6 +20,15 @@ from rules.model import ObjectType
 
 CHUNK = 500
 """Ids per ``IN (…)`` list: far below the parameter limits of SQLite and PostgreSQL."""
+
+JUDGE_NOW = datetime(1970, 1, 1, tzinfo=UTC)
+"""``next_check_at`` of a person stored but not judged yet: a cycle that stops (or dies) between
+storing a page and judging it leaves the record due, so the next cycle judges it; judging sets the
+real next check. Deals are not judged (the rules judge people), so they get none."""
+
+
+def _unjudged(object_type: ObjectType) -> datetime | None:
+    return None if object_type is ObjectType.DEAL else JUDGE_NOW
 
 
 def upsert(
@@ -45,6 +54,7 @@ def upsert(
                     payload=payload,
                     modified_at=record.updated_at,
                     stored_at=now,
+                    next_check_at=_unjudged(object_type),
                 )
             )
         elif _older(record.updated_at, row.modified_at) or (
@@ -54,6 +64,7 @@ def upsert(
         else:
             row.payload, row.modified_at, row.stored_at = payload, record.updated_at, now
             row.deleted_at = row.merged_into = None
+            row.next_check_at = _unjudged(object_type)
         changed.append(record_id)
     return changed
 

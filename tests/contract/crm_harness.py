@@ -35,6 +35,21 @@ from rules.model import ObjectType
 
 T0 = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 
+# Capabilities: what a CRM (or its harness) offers beyond the shared contract. A test that needs
+# one is skipped, with the reason, for harnesses without it (see ``conftest_crm.NEEDS``).
+BURST_429 = "burst_429"
+"""Bursts are refused with 429 and Retry-After (HubSpot); Salesforce sends 403
+REQUEST_LIMIT_EXCEEDED for concurrent requests and has no burst window (salesforce-api.md §10)."""
+ARCHIVED_PASS = "archived_pass"
+"""Deletes are found by a periodic archived pass (``archived_every``, HubSpot); Salesforce reports
+them in every incremental pull through queryAll (salesforce-api.md §14)."""
+STATIC_TOKEN = "static_token"
+"""The credential is a token checked on every call (HubSpot private app), so once it stops working
+calls answer 401; Salesforce logs in with OAuth, so revoked credentials already fail at the login
+(400 ``invalid_client_id``, salesforce-api.md §2)."""
+APPLY = "apply"
+"""The write-back contract runs: the adapter writes and the CRM has its ``ApplyExtras``."""
+
 
 @dataclass(frozen=True, slots=True)
 class CrmTask:
@@ -77,6 +92,7 @@ class CrmHarness(Protocol):
     name: str
     person_type: ObjectType
     slept: list[float]
+    capabilities: frozenset[str]
 
     @property
     def faults(self) -> CrmFaults: ...
@@ -194,6 +210,7 @@ class HubSpotHarness:
 
     name = "hubspot"
     person_type = ObjectType.CONTACT
+    capabilities = frozenset({BURST_429, ARCHIVED_PASS, STATIC_TOKEN, APPLY})
 
     def __init__(self, server: HubSpotEmulator) -> None:
         self.clock = ManualClock(T0)

@@ -427,6 +427,10 @@ class ApplyExtras(Protocol):
     """Faults and probes of write-back tests, beyond :class:`CrmHarness`."""
 
     token: str
+    batch_size: int
+    """Records per batch write (HubSpot 100, hubspot-api.md §3; Salesforce 200, §5)."""
+    unique_task_keys: bool
+    """Whether setup makes the task key unique (HubSpot); Task keys stay plain in Salesforce."""
 
     def write_calls(self) -> int:
         """Batch writes of records the CRM answered since its last reset."""
@@ -501,6 +505,8 @@ class HubSpotApplyExtras:
         self.harness = harness
         self.emulator = harness.emulator
         self.token = harness.emulator.token
+        self.batch_size = 100
+        self.unique_task_keys = True
 
     def write_calls(self) -> int:
         return sum(
@@ -559,4 +565,109 @@ class HubSpotApplyExtras:
         runtime.faults = _OnNextWrites(runtime.options.faults, kinds)
 
 
+# Salesforce: the emulator behind the same probes (salesforce-api.md §5, §10, §18.7).
+
+from adapters.salesforce.emulator import FaultKind as SfFault  # noqa: E402
+from adapters.salesforce.emulator import Faults as SfFaults  # noqa: E402
+from adapters.salesforce.emulator import Limits as SfLimits  # noqa: E402
+from adapters.salesforce.emulator.errors import SalesforceError  # noqa: E402
+from adapters.salesforce.emulator.faults import FaultInjector as SfInjector  # noqa: E402
+from adapters.salesforce.emulator.faults import Traits  # noqa: E402
+from adapters.salesforce.emulator.writes import delete as sf_delete  # noqa: E402
+from tests.contract.salesforce_harness import SalesforceHarness  # noqa: E402
+
+_SF_COLLECTIONS = "/composite/sobjects"
+_SF_QUERY_IDS = 250
+"""18-character ids one packed SOQL ``IN`` list holds, rounded down (adapters/salesforce/enrich)."""
+
+
+class _SfOnNextWrites(SfInjector):
+    """The emulator's injector, with faults for the next writes only (not the lookups before).
+
+    A partial failure (``LOCK_RECORDS``) fails its records with ``UNABLE_TO_LOCK_ROW``, or, when
+    ``permanent``, with a validation rule's ``FIELD_CUSTOM_VALIDATION_EXCEPTION`` (§11).
+    """
+
+    def __init__(self, kinds: Sequence[SfFault], fraction: float, *, permanent: bool) -> None:
+        super().__init__(SfFaults(lock_fraction=fraction))
+        self.pending = deque(kinds)
+        self.permanent = permanent
+
+    def draw(self, traits: Traits) -> SfFault | None:
+        if traits.write and self.pending:
+            kind = self.pending.popleft()
+            self.injected.append(kind)
+            return kind
+        return super().draw(traits)
+
+    def lock_error(self, record_id: str | None) -> SalesforceError:
+        if self.permanent:
+            message = "The score of this lead is under review."
+            return SalesforceError(400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", message, [])
+        return super().lock_error(record_id)
+
+
+class SalesforceApplyExtras:
+    """:class:`ApplyExtras` on the Salesforce emulator.
+
+    SOQL reads committed rows at once (§3), so there is no index lag to simulate, and the task key
+    field is always a plain text field: Task may refuse External ID and Unique (§0.4, §4).
+    """
+
+    token = "!AQ.emulator."
+    """The secret part of every session id the emulator issues (what a reason must never show)."""
+    batch_size = 200
+    unique_task_keys = False
+
+    def __init__(self, harness: CrmHarness) -> None:
+        assert isinstance(harness, SalesforceHarness)
+        self.harness = harness
+        self.emulator = harness.emulator
+
+    def write_calls(self) -> int:
+        return sum(
+            1
+            for m, p, _ in self.emulator.runtime.log
+            if m in ("POST", "PATCH") and p.endswith(_SF_COLLECTIONS)
+        )
+
+    def calls(self) -> int:
+        return sum(1 for _, p, _ in self.emulator.runtime.log if p.startswith("/services/data/v"))
+
+    def enrich_call_budget(self, people: int, tasks: int) -> int:
+        # one LeadHistory and one Task query per packed id list, one call per 2,000 more rows (§3)
+        return 2 * math.ceil(people / _SF_QUERY_IDS) + math.ceil(tasks / 2_000)
+
+    def use_daily_allocation(self, share: float) -> None:
+        daily = 1_000
+        self.harness.configure(limits=SfLimits(daily_api_requests=daily))
+        now = self.harness.now()
+        self.emulator.runtime.limiter._calls.extend([now] * int(share * daily))
+
+    def fail_part_of_next_write(self, fraction: float, *, transient: bool) -> None:
+        kinds = [SfFault.LOCK_RECORDS]
+        self.emulator.runtime.faults = _SfOnNextWrites(kinds, fraction, permanent=not transient)
+
+    def lose_next_write_answers(self, count: int) -> None:
+        kinds = [SfFault.LOST_RESPONSE] * count
+        self.emulator.runtime.faults = _SfOnNextWrites(kinds, 0.2, permanent=False)
+
+    def index_lag(self, seconds: float) -> None:
+        """Nothing to do: SOQL sees committed rows at once (§3)."""
+
+    def plain_task_key(self) -> None:
+        """Nothing to do: the Task key field is always plain text (§4)."""
+
+    def refuse_unique_task_keys(self) -> None:
+        """Nothing to do: the emulator always refuses Unique on Task fields (§18.5)."""
+
+    def delete_task(self, task_id: str) -> None:
+        org = self.harness.org
+        with org.lock:
+            sf_delete(org, "Task", task_id)
+
+
 EXTRAS: Mapping[str, Callable[[CrmHarness], ApplyExtras]] = {"hubspot": HubSpotApplyExtras}
+"""Salesforce joins once the shared tests stop assuming HubSpot: numeric record ids in ``task``,
+100 records per batch (``extras.batch_size``), a unique task key (``extras.unique_task_keys``),
+and a CRM that creates fields through the API; :class:`SalesforceApplyExtras` is ready for it."""

@@ -1,16 +1,19 @@
-"""Store contract, continued: previews that write nothing, and when owners were last refreshed."""
+"""Store contract, continued: what the sync cycle relies on (previews, owners, rechecks)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from adapters.base.protocol import (
     ActionOutcome,
     OutcomeStatus,
     PropertyUpdate,
+    PullBatch,
     TaskClose,
     TaskCreate,
 )
 from connector.store import Store
-from rules.model import ObjectType, Owner
+from rules.model import Deal, ObjectType, Owner, Person
 from tests.contract.conftest import T0, FakeClock
 
 CONTACT = ObjectType.CONTACT
@@ -49,3 +52,16 @@ def test_open_task_counts_follow_creates_and_closes(store: Store) -> None:
     assert store.open_task_counts() == {"mql-first-touch": 2, "reason-needed": 1}
     store.plan([TaskClose("k1", CONTACT, "1", "mql-first-touch")], T0)
     assert store.open_task_counts() == {"mql-first-touch": 1, "reason-needed": 1}
+
+
+def test_a_stored_person_is_due_for_judging_until_judged(store: Store) -> None:
+    later = T0 + timedelta(minutes=5)
+    person = Person("1", updated_at=T0)
+    store.apply_pull(PullBatch(CONTACT, people=(person,)))
+    store.apply_pull(PullBatch(ObjectType.DEAL, deals=(Deal("9", updated_at=T0),)))
+    # a cycle that died between storing and judging leaves the person due, not the deal
+    assert [r.id for r in store.records_to_recheck(later)] == ["1"]
+    store.set_next_check(CONTACT, {"1": None})
+    assert store.records_to_recheck(later) == []
+    store.apply_pull(PullBatch(CONTACT, people=(Person("1", updated_at=later),)))
+    assert [r.id for r in store.records_to_recheck(later)] == ["1"]  # changed: due again
