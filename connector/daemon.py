@@ -321,6 +321,11 @@ class Daemon:
         except FatalError as exc:
             self._raised(exc, started, fatal=True)
         except Exception as exc:  # noqa: BLE001  # one bad cycle must not end the daemon
+            if self._stop.is_set():
+                # The cycle honoured our stop request: what it committed stays, the rest is
+                # judged next time; that is a clean stop, not a failure.
+                log_event(log, "cycle stopped", reason=type(exc).__name__)
+                return
             self._raised(exc, started, fatal=False)
         else:
             self._finished(report)

@@ -279,6 +279,28 @@ def test_stop_during_a_cycle_returns_quickly_and_releases_the_lease(
         assert successor.held
 
 
+def test_a_cycle_that_stops_on_request_is_not_a_failure(settings: Settings) -> None:
+    entered = threading.Event()
+
+    def stopping(stop: threading.Event) -> CycleReport:
+        entered.set()
+        stop.wait(WAIT)
+        raise RuntimeError("stopped while pulling contact")  # what SyncCycle raises
+
+    stop = threading.Event()
+    metrics = Metrics()
+    daemon = Daemon(
+        settings, stopping, lease=FakeLease(), metrics=metrics, stop=stop, clock=Clock()
+    )
+    with running(daemon, stop) as run:
+        assert entered.wait(WAIT)
+        stop.set()
+        assert run.returned.wait(WAIT)
+
+    assert run.codes == [0]
+    assert b'smarketing_cycles_total{result="failed"} 1.0' not in metrics.exposition()
+
+
 def test_a_cycle_that_ignores_stop_is_abandoned_within_the_bound(settings: Settings) -> None:
     entered, never = threading.Event(), threading.Event()
 
