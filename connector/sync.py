@@ -313,7 +313,8 @@ class SyncCycle:
     def _previous_values(
         self, people: Mapping[Ref, Person], object_type: ObjectType, ids: list[str]
     ) -> dict[tuple[Ref, str], str]:
-        """Our properties' current values: what we last wrote, else what the CRM showed.
+        """Our properties' current values: what is waiting to be sent, else what we last wrote,
+        else what the CRM showed.
 
         Falling back to the CRM's values means a lost local store does not rewrite every score.
         """
@@ -327,6 +328,7 @@ class SyncCycle:
                 if shown is not None:
                     values[((object_type, rid), prop)] = _as_text(shown)
         stored = self._store.written_values(object_type, ids)
+        stored.update(self._store.pending_values(object_type, ids))
         for (rid, prop), value in stored.items():
             values[((object_type, rid), prop)] = value
         return values

@@ -37,12 +37,14 @@ def plan(session: Session, actions: Iterable[Action], now: datetime) -> list[Act
 
     An existing row is never planned again, except one waiting to be retried (its payload is
     replaced, its attempts kept). Actions on tombstoned records are dropped (R7), and a close
-    waits until its create is done.
+    waits until its create is done. A new property value supersedes older unsent ones for the
+    same property (they are cancelled), so a stale value can never land after a newer one.
     """
     unique: dict[tuple[str, str], Action] = {}
     for action in actions:
         unique.setdefault((action.key, action.kind.value), action)
     rows = _rows(session, {key for key, _ in unique})
+    _supersede(session, [a for a in unique.values() if isinstance(a, PropertyUpdate)], rows, now)
     dead = records.dead(session, {(a.record_type, a.record_id) for a in unique.values()})
     planned: list[Action] = []
     for identity, action in unique.items():
@@ -130,6 +132,54 @@ def open_tasks(session: Session, record_type: ObjectType, ids: Iterable[str]) ->
     }
     creates.sort(key=lambda row: (row.record_id, row.key))
     return [_entry(row) for row in creates if row.key not in closed]
+
+
+def _supersede(
+    session: Session,
+    updates: Sequence[PropertyUpdate],
+    planning: Mapping[tuple[str, str], OutboxRow],
+    now: datetime,
+) -> None:
+    """Cancel unsent property updates that ``updates`` replace (same record and property)."""
+    targets = {(u.record_type.value, u.record_id, u.property) for u in updates}
+    ids = sorted({record_id for _, record_id, _ in targets})
+    for start in range(0, len(ids), CHUNK):
+        query = select(OutboxRow).where(
+            col(OutboxRow.record_id).in_(ids[start : start + CHUNK]),
+            OutboxRow.kind == ActionKind.UPDATE_PROPERTY.value,
+            col(OutboxRow.status).in_(_RESENDABLE),
+        )
+        for row in session.exec(query):
+            mine = (row.key, row.kind) in planning
+            prop = row.payload.get("property")
+            if not mine and (row.record_type, row.record_id, prop) in targets:
+                row.status, row.updated_at = OutboxStatus.CANCELLED.value, now
+
+
+def pending_values(
+    session: Session, record_type: ObjectType, ids: Iterable[str]
+) -> dict[tuple[str, str], str]:
+    """Property values planned for the records ``ids`` and not sent or confirmed yet, by (record
+    id, property); the latest plan wins. The planner treats them as written, so a backlog that
+    takes several cycles to send is not planned again (see :func:`plan` for superseding)."""
+    wanted = sorted(set(ids))
+    found: dict[tuple[str, str], str] = {}
+    for start in range(0, len(wanted), CHUNK):
+        query = (
+            select(OutboxRow)
+            .where(
+                OutboxRow.record_type == record_type.value,
+                col(OutboxRow.record_id).in_(wanted[start : start + CHUNK]),
+                OutboxRow.kind == ActionKind.UPDATE_PROPERTY.value,
+                col(OutboxRow.status).in_([s.value for s in PENDING_STATUSES]),
+            )
+            .order_by(col(OutboxRow.created_at), col(OutboxRow.key))
+        )
+        for row in session.exec(query):
+            action = _entry(row).action
+            if isinstance(action, PropertyUpdate):
+                found[(action.record_id, action.property)] = action.value
+    return found
 
 
 def open_task_counts(session: Session) -> dict[str, int]:

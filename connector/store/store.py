@@ -272,6 +272,13 @@ class Store:
         with self._transaction() as session:
             return outbox.open_tasks(session, record_type, _as_ids(record_ids))
 
+    def pending_values(
+        self, record_type: ObjectType, ids: str | Iterable[str]
+    ) -> dict[tuple[str, str], str]:
+        """Property values planned but not yet confirmed, by (record id, property)."""
+        with self._transaction() as session:
+            return outbox.pending_values(session, record_type, _as_ids(ids))
+
     def open_task_counts(self) -> dict[str, int]:
         """Open tasks (created, not closed) by rule: the breaches open in the CRM right now."""
         with self._transaction() as session:

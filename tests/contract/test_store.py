@@ -420,11 +420,23 @@ def test_plan_inserts_only_new_keys_and_reports_them(store: Store) -> None:
     assert [e.action for e in store.pending_actions()] == [score("s1"), score("s2"), task("t1")]
 
 
+def test_a_new_value_supersedes_unsent_ones_for_the_same_property(store: Store) -> None:
+    store.plan([score("old", value="65"), score("other", record_id="2")], T0)
+    send(store, ["other"], OutcomeStatus.RETRY_LATER, "429")
+    store.plan([score("new", value="72"), score("other2", record_id="2", value="9")], T0)
+    assert [e.key for e in store.pending_actions()] == ["new", "other2"]
+    assert store.pending_values(CONTACT, ["1", "2"]) == {
+        ("1", "smarketing_score"): "72",
+        ("2", "smarketing_score"): "9",
+    }
+
+
 def test_pending_actions_are_planned_sent_and_retrying_ones_oldest_first(store: Store) -> None:
+    # One record each: a later value for the same property would supersede an earlier one.
     keys = ["e", "d", "c", "b", "a"]
     for minute, key in enumerate(keys):
-        store.plan([score(key)], T0 + timedelta(minutes=minute))
-    store.plan([score("z"), score("y")], T0)  # same instant: the key breaks the tie
+        store.plan([score(key, record_id=key)], T0 + timedelta(minutes=minute))
+    store.plan([score("z", record_id="z"), score("y", record_id="y")], T0)  # the key breaks ties
     send(store, ["d"], OutcomeStatus.DONE)
     send(store, ["c"], OutcomeStatus.RETRY_LATER, "429")
     send(store, ["b"], OutcomeStatus.REJECTED, "INVALID_FIELD")

@@ -11,7 +11,7 @@ import pytest
 
 from connector.plan import SCORE, SLA_DUE, SLA_STATUS
 from connector.store import Store
-from connector.sync import CycleReport, SyncCycle
+from connector.sync import CycleOptions, CycleReport, SyncCycle
 from rules.model import ObjectType
 from rules.ruleset import Condition, Op, ScoreGroup, ScoreRule, ScoringModel
 from tests.fake_crm import CrashAfterApply, FakeCrm
@@ -36,7 +36,7 @@ class Harness:
         self.now = ARRIVED
         self.store = Store.open(f"sqlite:///{self.db}", clock=lambda: self.now)
 
-    def cycle(self, *, dry_run: bool = False) -> CycleReport:
+    def cycle(self, *, dry_run: bool = False, options: CycleOptions | None = None) -> CycleReport:
         self.crm.now = self.now
         sync = SyncCycle(
             crm="fake",
@@ -44,6 +44,7 @@ class Harness:
             adapter=self.crm,
             store=self.store,
             clock=lambda: self.now,
+            options=options,
         )
         return sync.run(dry_run=dry_run)
 
@@ -208,3 +209,25 @@ def test_owners_are_read_twice_a_day_or_when_a_record_names_a_new_one(h: Harness
     h.now += timedelta(hours=1)
     h.cycle()
     assert h.crm.calls[("owners", 200)] == 3
+
+
+def test_a_backlog_larger_than_one_cycle_is_sent_over_cycles_and_never_planned_twice(
+    h: Harness,
+) -> None:
+    small = CycleOptions(apply_batch=3, max_actions=3)
+    first = h.cycle(options=small)
+    assert first.actions == {"update_property": 8}
+    assert sum(first.outcomes["update_property"].values()) == 3
+
+    h.now += timedelta(minutes=1)
+    h.crm.now = h.now
+    for rid in ("101", "102"):  # a rep edits both: they are judged again
+        h.crm.put(replace(h.crm.people[rid], company="Renamed Ltd"))
+    second = h.cycle(options=small)
+    assert second.judged == 2
+    assert second.actions == {}  # the 5 still waiting are not planned again
+    assert sum(second.outcomes["update_property"].values()) == 3
+    h.now += timedelta(minutes=1)
+    h.cycle(options=small)
+    assert h.crm.value("102", SCORE) == "0"
+    assert h.store.pending_actions() == []
