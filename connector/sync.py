@@ -231,9 +231,10 @@ class SyncCycle:
     def _versions(self, batch: PullBatch) -> tuple[PullBatch, set[str]]:
         """The batch with known history carried over, and the ids that really changed.
 
-        A lookback re-read (or our own write-back read again) brings a version the store already
-        has; it must cost no judging and no enrichment. History from an earlier enrichment is
-        kept when the CRM version is the same, since a page never carries it.
+        A lookback re-read brings a version the store already has, and our own write-back brings
+        a version that differs only in the properties we own: neither may cost judging or
+        enrichment. History from an earlier enrichment is carried over in both cases, since a
+        page never carries it; any other change (a rep's edit, a logged call) counts.
         """
         if not batch.people:
             return batch, set()
@@ -243,13 +244,13 @@ class SyncCycle:
         for pulled in batch.people:
             known = stored.get(pulled.id)
             person = pulled
-            if isinstance(known, Person) and known.updated_at == pulled.updated_at:
+            if isinstance(known, Person) and _same_but_ours(known, pulled):
                 person = replace(
                     pulled,
                     status_history=pulled.status_history or known.status_history,
                     activities=pulled.activities or known.activities,
                 )
-            if person != known:
+            else:
                 changed.add(person.id)
             people.append(person)
         return replace(batch, people=tuple(people)), changed
@@ -373,6 +374,23 @@ class SyncCycle:
             if cursor is not None:
                 lags[str(object_type)] = max(0.0, (work.as_of - cursor.modified_at).total_seconds())
         return lags
+
+
+def _same_but_ours(known: Person, pulled: Person) -> bool:
+    """Is ``pulled`` the stored version, or the stored version plus our own write-back?"""
+    return _without_ours(known) == _without_ours(
+        replace(
+            pulled,
+            updated_at=known.updated_at,
+            status_history=pulled.status_history or known.status_history,
+            activities=pulled.activities or known.activities,
+        )
+    )
+
+
+def _without_ours(person: Person) -> Person:
+    fields = {k: v for k, v in person.fields.items() if k not in OWNED_PROPERTIES}
+    return replace(person, fields=fields)
 
 
 def _needs_history(decision: RecordDecision) -> bool:

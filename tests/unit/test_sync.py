@@ -231,3 +231,18 @@ def test_a_backlog_larger_than_one_cycle_is_sent_over_cycles_and_never_planned_t
     h.cycle(options=small)
     assert h.crm.value("102", SCORE) == "0"
     assert h.store.pending_actions() == []
+
+
+def test_our_own_write_back_read_again_is_not_judged_again(h: Harness) -> None:
+    h.cycle()
+    h.now += timedelta(minutes=5)
+    h.crm.now = h.now
+    ours = h.crm.people["101"]
+    h.crm.put(replace(ours, fields={**ours.fields, SCORE: "31"}))  # as if we had written it
+    theirs = h.crm.people["102"]
+    h.crm.put(replace(theirs, fields={**theirs.fields, "jobtitle": "VP Ops"}))  # a rep's edit
+
+    report = h.cycle()
+
+    assert report.pulled["contact"] == 2
+    assert [d.record_id for d in report.decisions] == ["102"]
