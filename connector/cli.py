@@ -14,8 +14,11 @@ import typer
 from connector.check import summary_lines
 from connector.commands import exits_cleanly, register
 from connector.config import ConfigError, ConfigFileMissing, Settings, load_config
-from connector.demo import run_demo, serve_hubspot
+from connector.demo import PORTALS, run_demo, serve_hubspot, serve_salesforce
 from connector.runtime import build_adapter
+
+CRMS = tuple(PORTALS)
+SALESFORCE_CONFIG = "config.salesforce.toml"
 
 app = typer.Typer(
     name="smarketing",
@@ -108,28 +111,57 @@ def check(
 @exits_cleanly
 def demo(
     ctx: typer.Context,
-    crm: Annotated[str, typer.Option("--crm", help="hubspot (salesforce is coming)")] = "hubspot",
+    crm: Annotated[str, typer.Option("--crm", help="hubspot or salesforce")] = "hubspot",
     people: Annotated[int, typer.Option("--people", min=50, max=100_000)] = 2_000,
     seed: Annotated[int, typer.Option("--seed")] = 42,
 ) -> None:
     """Run the whole loop offline against a built-in emulated CRM with seeded data."""
-    if crm != "hubspot":
-        raise typer.BadParameter(f"--crm {crm!r}: only hubspot is available in this version")
+    if crm not in CRMS:
+        raise typer.BadParameter(f"--crm {crm!r}: use {' or '.join(CRMS)}")
+    if crm == "salesforce" and not _config_given(ctx):
+        ctx.obj = _salesforce_config()
     settings = load_settings(ctx)
-    raise typer.Exit(run_demo(settings, typer.echo, people=people, seed=seed))
+    if str(settings.crm.kind) != crm:
+        typer.echo(
+            f"note: {settings.source.name} is written for {settings.crm.kind}; its stage values "
+            f"and field names may not be {crm}'s (see config.{crm}.toml)",
+            err=True,
+        )
+    raise typer.Exit(run_demo(settings, typer.echo, crm=crm, people=people, seed=seed))
+
+
+def _config_given(ctx: typer.Context) -> bool:
+    """Whether --config or $SMARKETING_CONFIG named the file (not the ./config.toml default)."""
+    source = ctx.parent.get_parameter_source("config") if ctx.parent else None
+    return source is not None and source.name in _CONFIG_ORIGINS
+
+
+def _salesforce_config() -> Path:
+    """``./config.salesforce.toml``: the Salesforce demo's rules when no config was named."""
+    path = Path(SALESFORCE_CONFIG)
+    if not path.is_file():
+        typer.echo(
+            f"The Salesforce demo needs a Salesforce config: ./{SALESFORCE_CONFIG} is not here "
+            f"(in {Path.cwd()}). Run it from the repository root, copy {SALESFORCE_CONFIG} from "
+            "there, or pass --config PATH.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return path
 
 
 @app.command()
 def emulator(
-    crm: Annotated[str, typer.Argument(help="hubspot")],
+    crm: Annotated[str, typer.Argument(help="hubspot or salesforce")],
     port: Annotated[int, typer.Option("--port", min=0, max=65535)] = 8765,
     seed: Annotated[int, typer.Option("--seed")] = 42,
     records: Annotated[int, typer.Option("--records", min=0)] = 2_000,
 ) -> None:
     """Serve an emulated CRM on 127.0.0.1 for trying configs (Ctrl-C stops it)."""
-    if crm != "hubspot":
-        raise typer.BadParameter(f"{crm!r}: only hubspot is available in this version")
-    serve_hubspot(port=port, seed=seed, records=records, echo=typer.echo)
+    serve = {"hubspot": serve_hubspot, "salesforce": serve_salesforce}.get(crm)
+    if serve is None:
+        raise typer.BadParameter(f"{crm!r}: use {' or '.join(CRMS)}")
+    serve(port=port, seed=seed, records=records, echo=typer.echo)
 
 
 register(app, load_settings)

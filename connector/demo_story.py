@@ -8,12 +8,13 @@ from datetime import datetime
 
 from adapters.base.protocol import TaskCreate
 from connector.config import Settings
+from connector.runtime import person_types
 from connector.store import Store
 from connector.sync import CycleReport
 from rules.decisions import RecordDecision, SlaState, TaskPurpose
 from rules.evaluate import Evaluator
 from rules.funnel import conversions, rejection_reasons, sla_compliance, stage_counts
-from rules.model import ObjectType, Person
+from rules.model import Person
 
 SCORE_BUCKETS = ((0, 19), (20, 39), (40, 59), (60, 79), (80, 100))
 
@@ -22,7 +23,12 @@ def summary_lines(
     settings: Settings, store: Store, reports: Sequence[CycleReport], now: datetime
 ) -> list[str]:
     """The funnel, SLA and scoring picture as of ``now``, plus what the cycles wrote."""
-    people = [r for r in store.iter_records(ObjectType.CONTACT) if isinstance(r, Person)]
+    people = [
+        r
+        for kind in person_types(settings)  # Salesforce: Leads and Contacts
+        for r in store.iter_records(kind)
+        if isinstance(r, Person)
+    ]
     owners = store.owners()
     decisions = Evaluator(settings.ruleset, owners).evaluate(people, now).records
     lines = ["== What both teams now see", *_sla_story(decisions, reports)]

@@ -1,7 +1,7 @@
 """Wiring: from a loaded configuration to a working adapter, store and sync cycle.
 
 The only place that reads secrets from the environment, and the only place in ``connector/`` that
-names a concrete adapter class.
+names a concrete adapter class (with :mod:`connector.runtime_salesforce`, its Salesforce half).
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from adapters.base.protocol import CrmAdapter, PropertySpec, PropertyType
 from adapters.hubspot import HubSpotAdapter, HubSpotSettings
 from connector.config import Settings
 from connector.config.runtime import OwnersSettings
+from connector.config.schema import CrmKind
 from connector.fields import fields_used
 from connector.plan import SCORE, SCORE_EXPLANATION, SLA_DUE, SLA_STATUS
+from connector.runtime_salesforce import build_salesforce
 from connector.store import Store
-from connector.sync import SyncCycle
+from connector.sync import CycleOptions, SyncCycle
 from rules.model import ObjectType, Owner
 
 OWNED_SPECS: tuple[PropertySpec, ...] = (
@@ -41,24 +43,26 @@ def utc_now() -> datetime:
 
 
 def build_adapter(
-    settings: Settings, env: Mapping[str, str] | None = None, *, api_limit: int | None = None
+    settings: Settings,
+    env: Mapping[str, str] | None = None,
+    *,
+    api_limit: int | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> CrmAdapter:
-    """The adapter for the configured CRM, with the secret read from its environment variable.
+    """The adapter for the configured CRM, with the secrets read from their environment variables.
 
-    ``api_limit`` overrides the calls per 10 s assumed before the CRM's rate headers arrive (the
-    built-in emulator, unthrottled, sends none).
+    ``api_limit`` overrides HubSpot's calls per 10 s assumed before its rate headers arrive (the
+    built-in emulator, unthrottled, sends none). ``clock`` replaces the wall clock Salesforce's
+    sessions are timed by (the demo's simulated clock); HubSpot tokens do not expire.
 
     Raises:
-        ConfigurationError: The variable holding the secret is unset, or the CRM kind is not
-            supported yet.
+        ConfigurationError: A variable holding a secret is unset, or a key file is unreadable.
     """
     env = os.environ if env is None else env
     crm = settings.crm
-    if str(crm.kind) != "hubspot":
-        raise ConfigurationError(
-            f"crm.kind = {str(crm.kind)!r}: this version connects to HubSpot only "
-            "(the Salesforce adapter is being built)"
-        )
+    if crm.kind == CrmKind.SALESFORCE:
+        owned = tuple(spec.name for spec in OWNED_SPECS)
+        return build_salesforce(settings, env, owned, clock=clock)
     token = env.get(crm.hubspot.token_env, "").strip()
     if not token:
         raise ConfigurationError(
@@ -112,4 +116,12 @@ def build_cycle(
         store=store,
         clock=clock,
         owners_hook=lambda owners: with_managers(owners, settings.owners),
+        options=CycleOptions(people=person_types(settings)),
     )
+
+
+def person_types(settings: Settings) -> tuple[ObjectType, ...]:
+    """Where the CRM keeps people: HubSpot Contacts; Salesforce Leads, then converted Contacts."""
+    if settings.crm.kind == CrmKind.SALESFORCE:
+        return (ObjectType.LEAD, ObjectType.CONTACT)
+    return (ObjectType.CONTACT,)

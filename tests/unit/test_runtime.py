@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.base.errors import ConfigurationError
+from adapters.salesforce import SalesforceAdapter
 from connector.config import load_config
 from connector.config.runtime import OwnersSettings
 from connector.runtime import build_adapter, with_managers
@@ -55,8 +56,10 @@ def test_a_missing_token_names_the_variable_and_the_file() -> None:
         build_adapter(settings, env={})
 
 
-def test_salesforce_is_refused_clearly_until_its_adapter_exists() -> None:
+def test_salesforce_gets_its_adapter() -> None:
     settings = load_config(ROOT / "config.toml")
     crm = settings.crm.model_copy(update={"kind": "salesforce"})
-    with pytest.raises(ConfigurationError, match="HubSpot only"):
-        build_adapter(replace(settings, crm=crm), env={"HUBSPOT_ACCESS_TOKEN": "x"})
+    env = {"SALESFORCE_CLIENT_ID": "key", "SALESFORCE_CLIENT_SECRET": "secret"}
+    adapter = build_adapter(replace(settings, crm=crm), env=env)
+    assert isinstance(adapter, SalesforceAdapter)
+    assert adapter.settings.instance_url == "https://example.my.salesforce.com"

@@ -190,7 +190,7 @@ class Org:
             nonlocal done
             if not done:
                 done = True
-                self._journals.remove(journal)
+                self._pop(journal)
                 self._replaying = True
                 try:
                     for undo in reversed(journal):
@@ -204,9 +204,20 @@ class Org:
             rollback()
             raise
         if not done:
-            self._journals.remove(journal)
+            self._pop(journal)
             if self._journals:
                 self._journals[-1].extend(journal)
+
+    def _pop(self, journal: list[Undo]) -> None:
+        """Drop ``journal`` from the stack by identity.
+
+        ``list.remove`` compares by equality, so an empty inner journal would take an equal
+        (empty) outer one with it, and the outer commit would then fail to find its own.
+        """
+        for index in range(len(self._journals) - 1, -1, -1):
+            if self._journals[index] is journal:
+                del self._journals[index]
+                return
 
     def _record(self, undo: Undo) -> None:
         if self._journals and not self._replaying:

@@ -81,20 +81,23 @@ def source_label(source: str) -> str:
 
 
 def engagement(person: ScenarioPerson) -> dict[str, Any]:
-    """The engagement fields shared by Lead and Contact."""
+    """The marketing fields shared by Lead and Contact (:func:`.seed_schema.define_custom_fields`).
+
+    ``Email_Domain__c`` is a formula field in a real org; the seed computes it once, so rows
+    written later through the API leave it empty.
+    """
     return {
         "Page_Views__c": float(person.page_views),
         "Form_Submissions__c": float(person.form_submissions),
         "Email_Clicks__c": float(person.email_clicks),
-        "Last_Click_Date__c": None
-        if person.last_click_at is None
-        else sf_datetime(person.last_click_at),
-        "Recent_SeedConversion_Date__c": (
-            None
-            if person.recent_conversion_at is None
-            else sf_datetime(person.recent_conversion_at)
-        ),
+        "Last_Click_Date__c": _stamp(person.last_click_at),
+        "Recent_Conversion_Date__c": _stamp(person.recent_conversion_at),
+        "Email_Domain__c": person.email.rpartition("@")[2].lower() or None,
     }
+
+
+def _stamp(at: datetime | None) -> str | None:
+    return None if at is None else sf_datetime(at)
 
 
 def stage_fields(stages: list[tuple[Stage, datetime]]) -> dict[str, Any]:

@@ -12,6 +12,16 @@ How the CRM-neutral scenario is spelled in Salesforce (see :mod:`.seed` for the 
   ``MQL_Date__c`` … ``Customer_Date__c``; Salesforce has no standard lifecycle stage.
 - **Rejection reason**: the custom picklist ``Rejection_Reason__c`` on Lead (§12: no standard
   field), placeholders included as they are in real orgs.
+- **Marketing fields** on Lead and Contact: ``Page_Views__c``, ``Form_Submissions__c``,
+  ``Email_Clicks__c``, ``Last_Click_Date__c``, ``Recent_Conversion_Date__c``,
+  ``Last_Visit_Date__c`` (empty) and the formula ``Email_Domain__c`` (what
+  ``config.salesforce.toml`` scores on).
+- **The connector's fields**, as an admin creates them from ``docs/salesforce.md`` (the emulator
+  has no Tooling API, so ``smarketing setup`` can only verify them): on Lead and Contact
+  ``Smarketing_Score__c`` Number(3,0), ``Smarketing_Score_Explanation__c`` Long Text Area(1000),
+  ``Smarketing_SLA_Status__c`` Text(20), ``Smarketing_SLA_Due__c`` Date/Time; on Task
+  ``Smarketing_Key__c`` Text(64), never External ID or Unique (§0.4), and ``Smarketing_Due__c``
+  Date/Time. The names are the Salesforce adapter's defaults (``adapters/salesforce/schema.py``).
 """
 
 from __future__ import annotations
@@ -79,15 +89,32 @@ def _people_fields() -> list[FieldDef]:
         number("Email_Clicks__c", T.DOUBLE, 18),
         typed("Last_Click_Date__c", T.DATETIME),
         typed("Recent_Conversion_Date__c", T.DATETIME),
+        # Filled by marketing automation in a real org; the scenario records no visits, so it
+        # stays empty, as HubSpot's hs_analytics_last_visit_timestamp does in its emulator.
+        typed("Last_Visit_Date__c", T.DATETIME),
+        # Salesforce has no email-domain field: orgs add a formula (docs/salesforce.md). Here it is
+        # plain text, so lead conversion copies it to the Contact as it copies mapped fields.
+        text("Email_Domain__c", 255),
     ]
-    return [stage, *dates, *engagement]
+    return [stage, *dates, *engagement, *_connector_fields()]
+
+
+def _connector_fields() -> list[FieldDef]:
+    # A Long Text Area is a ``textarea`` in describe, with its own length (not Text's 255 cap).
+    explanation = FieldDef("Smarketing_Score_Explanation__c", T.TEXTAREA, length=1_000)
+    return [
+        number("Smarketing_Score__c", T.DOUBLE, 3),
+        explanation,
+        text("Smarketing_SLA_Status__c", 20),
+        typed("Smarketing_SLA_Due__c", T.DATETIME),
+    ]
 
 
 def define_custom_fields(org: Org) -> None:
     """Add the custom fields the scenario and the connector use (idempotent)."""
     reasons = [*REJECTION_REASONS, *(p for p in PLACEHOLDER_REASONS if p)]
     lead = [*_people_fields(), picklist("Rejection_Reason__c", reasons)]
-    task = [text("Smarketing_Key__c", 80), typed("SLA_Due__c", T.DATETIME)]
+    task = [text("Smarketing_Key__c", 64), typed("Smarketing_Due__c", T.DATETIME)]
     for object_name, fields in (("Lead", lead), ("Contact", _people_fields()), ("Task", task)):
         for definition in fields:
             org.add_field(object_name, definition)
