@@ -57,7 +57,7 @@ def write_calls(report: CycleReport) -> int:
     return sum(n for (label, _), n in report.api_calls.items() if label.endswith(WRITE_LABELS))
 
 
-def settle(cycle: SyncCycle, clock: ManualClock, limit: int = 8) -> tuple[CycleReport, float]:
+def settle(cycle: SyncCycle, clock: ManualClock, limit: int = 16) -> tuple[CycleReport, float]:
     """Run a cycle every ``SYNC_EVERY`` until one pulls nothing; return that quiet cycle."""
     for _ in range(limit):
         clock.advance(SYNC_EVERY.total_seconds())

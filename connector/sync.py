@@ -225,7 +225,7 @@ class SyncCycle:
             batch, changed = self._versions(page)
             self._keep(work, batch, changed)
             if not work.dry_run:
-                self._store.apply_pull(batch)
+                self._store.apply_pull(batch, to_judge=changed)
                 failpoint("pulled")
 
     def _versions(self, batch: PullBatch) -> tuple[PullBatch, set[str]]:

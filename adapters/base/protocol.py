@@ -33,10 +33,16 @@ class Cursor:
 
 @dataclass(frozen=True, slots=True)
 class Merge:
-    """``loser_id`` was merged into ``survivor_id``; local state must be re-keyed."""
+    """``loser_id`` was merged into ``survivor_id``; local state must be re-keyed.
+
+    The loser is always of the batch's object type. ``survivor_type`` names the survivor's type
+    when it differs (a converted Salesforce Lead survives as its Contact); ``None`` means the
+    batch's own type, as in every same-object merge.
+    """
 
     loser_id: str
     survivor_id: str
+    survivor_type: ObjectType | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -262,7 +262,9 @@ class Puller:
         for row in rows:
             record_id, survivor = str(row["Id"]), _survivor(row)
             if survivor is not None:
-                merges.append(Merge(record_id, survivor))
+                # A live row with a survivor is a converted Lead: it lives on as a Contact (§14).
+                kind = None if row.get("IsDeleted") else ObjectType.CONTACT
+                merges.append(Merge(record_id, survivor, kind))
             elif row.get("IsDeleted"):
                 deleted.append(record_id)
             elif deals:

@@ -223,21 +223,26 @@ def cancel(session: Session, record_type: ObjectType, ids: Sequence[str], now: d
         session.exec(statement)
 
 
-def move_tasks(
-    session: Session, record_type: ObjectType, loser_id: str, survivor_id: str, now: datetime
-) -> None:
+def move_tasks(session: Session, loser: records.Ref, survivor: records.Ref, now: datetime) -> None:
     """Move the loser's task creations to the merge survivor (the CRM moves the tasks too), so
-    the planner sees them on the survivor and can close a duplicate (F14)."""
+    the planner sees them on the survivor and can close a duplicate (F14).
+
+    The survivor may be of another object type (a converted Lead's Contact): the tasks then count
+    as the survivor's, and are closed when the survivor's condition resolves.
+    """
+    (loser_type, loser_id), (survivor_type, survivor_id) = loser, survivor
     query = select(OutboxRow).where(
-        OutboxRow.record_type == record_type.value,
+        OutboxRow.record_type == loser_type.value,
         OutboxRow.record_id == loser_id,
         OutboxRow.kind == ActionKind.CREATE_TASK.value,
     )
     for row in session.exec(query):
         action = _entry(row).action
         if isinstance(action, TaskCreate):
-            row.payload = codec.encode(replace(action, record_id=survivor_id))
-            row.record_id, row.updated_at = survivor_id, now
+            moved = replace(action, record_type=survivor_type, record_id=survivor_id)
+            row.payload = codec.encode(moved)
+            row.record_type, row.record_id = survivor_type.value, survivor_id
+            row.updated_at = now
 
 
 def _apply(

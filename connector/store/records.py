@@ -6,7 +6,7 @@ where transactions begin and end.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -18,6 +18,9 @@ from connector.store.tables import RecordRow, table
 from connector.store.values import Record
 from rules.model import ObjectType
 
+Ref = tuple[ObjectType, str]
+"""A record by object type and id: merges may cross object types (a Lead converted to a Contact)."""
+
 CHUNK = 500
 """Ids per ``IN (…)`` list: far below the parameter limits of SQLite and PostgreSQL."""
 
@@ -27,18 +30,29 @@ storing a page and judging it leaves the record due, so the next cycle judges it
 real next check. Deals are not judged (the rules judge people), so they get none."""
 
 
-def _unjudged(object_type: ObjectType) -> datetime | None:
-    return None if object_type is ObjectType.DEAL else JUDGE_NOW
+def _unjudged(
+    object_type: ObjectType, record_id: str = "", to_judge: Collection[str] | None = None
+) -> datetime | None:
+    if object_type is ObjectType.DEAL or (to_judge is not None and record_id not in to_judge):
+        return None
+    return JUDGE_NOW
 
 
 def upsert(
-    session: Session, object_type: ObjectType, records: Sequence[Record], now: datetime
+    session: Session,
+    object_type: ObjectType,
+    records: Sequence[Record],
+    now: datetime,
+    *,
+    to_judge: Collection[str] | None = None,
 ) -> list[str]:
     """Store each record's newest version; return the ids whose stored version changed.
 
     A re-delivered record (same payload) is a no-op, and a version older than the stored one (a
     lookback re-read, a page served out of order) never replaces it. A record that reappears after
-    a tombstone is alive again (HubSpot restores, Salesforce undeletes).
+    a tombstone is alive again (HubSpot restores, Salesforce undeletes). Changed people are due for
+    judging (:data:`JUDGE_NOW`) unless ``to_judge`` names the ones that are: the caller may know
+    that a new version only carries our own write-back.
     """
     latest = _newest_by_id(records)
     rows = _rows(session, object_type, latest)
@@ -54,7 +68,7 @@ def upsert(
                     payload=payload,
                     modified_at=record.updated_at,
                     stored_at=now,
-                    next_check_at=_unjudged(object_type),
+                    next_check_at=_unjudged(object_type, record_id, to_judge),
                 )
             )
         elif _older(record.updated_at, row.modified_at) or (
@@ -63,8 +77,9 @@ def upsert(
             continue
         else:
             row.payload, row.modified_at, row.stored_at = payload, record.updated_at, now
-            row.deleted_at = row.merged_into = None
-            row.next_check_at = _unjudged(object_type)
+            row.deleted_at = row.merged_into = row.merged_into_type = None
+            if to_judge is None or record_id in to_judge:
+                row.next_check_at = _unjudged(object_type, record_id, to_judge)
         changed.append(record_id)
     return changed
 
@@ -74,11 +89,12 @@ def tombstone(
     object_type: ObjectType,
     ids: Iterable[str],
     now: datetime,
-    merged_into: Mapping[str, str] | None = None,
+    merged_into: Mapping[str, Ref] | None = None,
 ) -> list[str]:
     """Mark stored records deleted (or merged into a survivor); return the newly tombstoned ids.
 
     Ids never stored are ignored: there is nothing local to mark. A tombstone is never rechecked.
+    ``merged_into`` maps a loser's id to its survivor, which need not be stored (yet).
     """
     wanted = list(dict.fromkeys(ids))
     rows = _rows(session, object_type, wanted)
@@ -92,8 +108,20 @@ def tombstone(
             newly.append(record_id)
         row.next_check_at = None
         if merged_into and record_id in merged_into:
-            row.merged_into = merged_into[record_id]
+            survivor_type, row.merged_into = merged_into[record_id]
+            row.merged_into_type = survivor_type.value
     return newly
+
+
+def judge_again(session: Session, object_type: ObjectType, ids: Iterable[str]) -> None:
+    """Make the stored live people among ``ids`` due now, so the next cycle judges them.
+
+    Ids not stored yet need nothing: a record is due when it is first stored. Deals are never
+    judged, so they stay as they are.
+    """
+    due = _unjudged(object_type)
+    if due is not None:
+        set_next_check(session, object_type, dict.fromkeys(ids, due))
 
 
 def live(session: Session, object_type: ObjectType, ids: Iterable[str]) -> dict[str, Record]:

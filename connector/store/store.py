@@ -8,7 +8,7 @@ where transactions begin and end, checks instants are aware, and converts databa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
@@ -99,7 +99,9 @@ class Store:
 
     # -- records and cursors ---------------------------------------------------------------
 
-    def apply_pull(self, batch: PullBatch) -> PullResult:
+    def apply_pull(
+        self, batch: PullBatch, *, to_judge: Collection[str] | None = None
+    ) -> PullResult:
         """Store one pulled batch and its cursor in one transaction (R2), so a crash keeps both
         or neither.
 
@@ -108,23 +110,33 @@ class Store:
         to it (R7). Unsent actions on tombstoned records are cancelled. The cursor never moves
         backwards: an older batch cursor leaves the stored one in place.
 
+        A survivor may be of another object type (``Merge.survivor_type``: a converted Lead's
+        Contact) and need not be stored yet. Such a survivor cannot be listed in the result, which
+        names records of the batch's type: if stored, it is made due for a recheck instead, so the
+        tasks it inherited are judged (and closed) with it.
+
         Raises:
             StoreInputError: The batch mixes object types, or holds a naive datetime.
         """
         incoming = _records_of(batch)
         _check_cursor(batch.cursor)
         kind, now = batch.object_type, self._now()
-        losers = {m.loser_id: m.survivor_id for m in batch.merges if m.loser_id != m.survivor_id}
+        survivors = _survivors(batch)
+        losers = list(survivors)
         with self._transaction() as session:
-            changed = records.upsert(session, kind, incoming, now)
+            changed = records.upsert(session, kind, incoming, now, to_judge=to_judge)
             deleted = records.tombstone(session, kind, batch.deleted_ids, now)
-            deleted += records.tombstone(session, kind, list(losers), now, merged_into=losers)
+            deleted += records.tombstone(session, kind, losers, now, merged_into=survivors)
             outbox.cancel(session, kind, [*batch.deleted_ids, *losers], now)
-            for loser_id, survivor_id in sorted(losers.items()):
-                outbox.move_tasks(session, kind, loser_id, survivor_id, now)
+            for loser_id, survivor in sorted(survivors.items()):
+                outbox.move_tasks(session, (kind, loser_id), survivor, now)
+            elsewhere = _by_type(ref for ref in survivors.values() if ref[0] is not kind)
+            for other_type, ids in elsewhere.items():
+                records.judge_again(session, other_type, ids)
             cursor = cursors.advance(session, kind, batch.cursor, now)
         gone = {*batch.deleted_ids, *losers}
-        rejudge = {*changed, *losers.values()} - gone
+        same_type = {survivor_id for t, survivor_id in survivors.values() if t is kind}
+        rejudge = {*changed, *same_type} - gone
         return PullResult(
             object_type=kind,
             changed=tuple(sorted(rejudge)),
@@ -352,6 +364,24 @@ def _check_cursor(cursor: Cursor | None) -> None:
     require_utc(cursor.modified_at, "batch cursor.modified_at")
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in cursor.extra.items()):
         raise StoreInputError("batch cursor.extra must map strings to strings")
+
+
+def _survivors(batch: PullBatch) -> dict[str, records.Ref]:
+    """Each merge loser's survivor by object type and id; a record merged into itself is left."""
+    kind = batch.object_type
+    found: dict[str, records.Ref] = {}
+    for merge in batch.merges:
+        survivor = (merge.survivor_type or kind, merge.survivor_id)
+        if survivor != (kind, merge.loser_id):
+            found[merge.loser_id] = survivor
+    return found
+
+
+def _by_type(refs: Iterable[records.Ref]) -> dict[ObjectType, list[str]]:
+    grouped: dict[ObjectType, list[str]] = {}
+    for object_type, record_id in refs:
+        grouped.setdefault(object_type, []).append(record_id)
+    return grouped
 
 
 def _records_of(batch: PullBatch) -> Sequence[Record]:

@@ -26,7 +26,11 @@ class StoreTable(SQLModel, registry=registry(metadata=metadata)):
 
 
 class RecordRow(StoreTable, table=True):
-    """The latest known version of one CRM record, or its tombstone."""
+    """The latest known version of one CRM record, or its tombstone.
+
+    A merged-away record's tombstone names its survivor by type and id (``merged_into_type``,
+    ``merged_into``): a converted Salesforce Lead survives as a Contact.
+    """
 
     __tablename__ = "records"
 
@@ -36,6 +40,7 @@ class RecordRow(StoreTable, table=True):
     modified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     merged_into: str | None = Field(default=None, sa_type=key_type())
+    merged_into_type: str | None = Field(default=None, sa_type=key_type())
     stored_at: datetime = Field(sa_type=UTCDateTime)
     next_check_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 

@@ -21,6 +21,9 @@ from tests.contract.crm_harness import (
     APPLY,
     ARCHIVED_PASS,
     BURST_429,
+    CAPABILITIES,
+    CREATES_FIELDS,
+    REFUSES_TASKS_ON_HIDDEN,
     STATIC_TOKEN,
     CrmHarness,
     HubSpotHarness,
@@ -37,6 +40,9 @@ NEEDS: Mapping[str, str] = {
     "test_pacing_from_the_rate_headers_avoids_every_429": BURST_429,
     "test_archived_records_are_reported_as_deleted_every_period": ARCHIVED_PASS,
     "test_expired_token_is_an_auth_error": STATIC_TOKEN,
+    "test_ensure_schema_twice_creates_once": CREATES_FIELDS,
+    "test_check_names_a_missing_property_and_a_missing_scope": CREATES_FIELDS,
+    "test_missing_scopes_raise_naming_the_scope": REFUSES_TASKS_ON_HIDDEN,
     "tests.contract.test_adapter_apply": APPLY,
 }
 """Test function or module → the capability it needs."""
@@ -62,9 +68,8 @@ def crm(request: pytest.FixtureRequest) -> CrmHarness:
     harness = HARNESSES[request.param](request)
     missing = sorted(_needs(request) - _capabilities(harness, request))
     if missing:
-        pytest.skip(
-            f"{harness.name} lacks {', '.join(missing)} (see tests/contract/crm_harness.py)"
-        )
+        lacks = "; ".join(f"{name} ({CAPABILITIES[name]})" for name in missing)
+        pytest.skip(f"{harness.name} lacks {lacks}: see tests/contract/crm_harness.py")
     return harness
 
 

@@ -49,6 +49,26 @@ calls answer 401; Salesforce logs in with OAuth, so revoked credentials already 
 (400 ``invalid_client_id``, salesforce-api.md §2)."""
 APPLY = "apply"
 """The write-back contract runs: the adapter writes and the CRM has its ``ApplyExtras``."""
+CREATES_FIELDS = "creates_fields"
+"""``ensure_schema`` creates missing fields through the CRM's API (HubSpot's properties API), so a
+test can start from a CRM without them. Salesforce creates fields only through the Tooling API,
+which its emulator lacks: the adapter reports what an admin must create (adapters/salesforce/
+schema.py), and the harness seeds the fields an admin would have made."""
+REFUSES_TASKS_ON_HIDDEN = "refuses_tasks_on_hidden"
+"""A task on a person the credentials may no longer read is refused, naming the missing scope
+(HubSpot: 403 ``MISSING_SCOPES``). The Salesforce emulator hides the object from queries and
+describes only (``SalesforceFaults.revoke_read``): it still saves a Task whose ``WhoId`` is a
+hidden Lead, so the adapter has nothing to report."""
+
+CAPABILITIES: Mapping[str, str] = {
+    BURST_429: "bursts refused with 429 and Retry-After",
+    ARCHIVED_PASS: "deletes found by a periodic archived pass",
+    STATIC_TOKEN: "a static token that answers 401 once it stops working",
+    APPLY: "write-back extras (test_adapter_apply.EXTRAS)",
+    CREATES_FIELDS: "an emulator that creates fields through the API",
+    REFUSES_TASKS_ON_HIDDEN: "an emulator that refuses a task write on an object it hides",
+}
+"""Each capability in a few words, for the reason of a skipped test."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +230,9 @@ class HubSpotHarness:
 
     name = "hubspot"
     person_type = ObjectType.CONTACT
-    capabilities = frozenset({BURST_429, ARCHIVED_PASS, STATIC_TOKEN, APPLY})
+    capabilities = frozenset(
+        {BURST_429, ARCHIVED_PASS, STATIC_TOKEN, APPLY, CREATES_FIELDS, REFUSES_TASKS_ON_HIDDEN}
+    )
 
     def __init__(self, server: HubSpotEmulator) -> None:
         self.clock = ManualClock(T0)

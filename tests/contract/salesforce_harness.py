@@ -31,8 +31,9 @@ from adapters.salesforce.emulator import (
     merge,
     seeded_org,
 )
-from adapters.salesforce.emulator.schema import ObjectDef
-from adapters.salesforce.emulator.timefmt import sf_datetime
+from adapters.salesforce.emulator.fields import number, text, typed
+from adapters.salesforce.emulator.schema import FieldDef, FieldType, ObjectDef
+from adapters.salesforce.emulator.timefmt import parse_datetime, sf_datetime
 from adapters.salesforce.emulator.writes import delete, update
 from rules.model import ObjectType
 from tests.contract.crm_harness import APPLY, T0, CrmTask
@@ -48,6 +49,18 @@ DEAL_FIELDS = {"name": "Name", "stage": "StageName", "amount": "Amount"}
 SOBJECTS = {ObjectType.LEAD: "Lead", ObjectType.CONTACT: "Contact", ObjectType.DEAL: "Opportunity"}
 PAGE = 200  # the smallest batchSize Salesforce honours (§3): small seeds still page
 HIDDEN_FOR = 10 * 365 * 86_400.0  # a "late commit" that only reveal() ends
+_PERSON_FIELDS = (
+    number("Smarketing_Score__c", FieldType.DOUBLE, 3),
+    FieldDef("Smarketing_Score_Explanation__c", FieldType.TEXTAREA, length=1_000),
+    text("Smarketing_SLA_Status__c", 20),
+    typed("Smarketing_SLA_Due__c", FieldType.DATETIME),
+)
+CONNECTOR_FIELDS: Mapping[str, tuple[FieldDef, ...]] = {
+    "Lead": _PERSON_FIELDS,
+    "Contact": _PERSON_FIELDS,
+    "Task": (text("Smarketing_Key__c", 64), typed("Smarketing_Due__c", FieldType.DATETIME)),
+}
+"""The fields an admin creates for the connector (docs/salesforce.md; the adapter's defaults)."""
 
 
 async def no_sleep(_: float) -> None:
@@ -149,8 +162,18 @@ class SalesforceHarness:
     def adapter(self, **overrides: Any) -> SalesforceAdapter:
         return SalesforceAdapter(self.settings(**overrides))
 
+    def behave(self, **changes: Any) -> None:
+        """Change the org's behaviour switches, now and in every org :meth:`seed_people` makes."""
+        self._options = replace(
+            self._options, behaviour=replace(self._options.behaviour, **changes)
+        )
+        with self.org.lock:
+            self.org.behaviour = self._options.behaviour
+
     def seed_people(self, count: int, *, seed: int = 7) -> list[str]:
+        """A seeded org that also holds the connector's fields, as after an admin's setup."""
         org = seeded_org(seed, count, self.clock.now(), self._options)
+        add_connector_fields(org)
         self._emu.reset(self._options, org)
         return sorted(self.expected(ObjectType.LEAD))
 
@@ -254,17 +277,51 @@ class SalesforceHarness:
         return [t for t in tasks if key is None or t.key == key]
 
     def crm_values(self, record_id: str, props: Sequence[str]) -> dict[str, str | None]:
-        """Our property names (``smarketing_score``) read from their Salesforce fields."""
-        owned = self.settings().owned_fields
-        names = dict(zip(OWNED_PROPERTIES, owned, strict=True))
-        _, row = self.org.find(record_id) or (None, {})
+        """Our property names (``smarketing_score``) read from their Salesforce fields.
+
+        Values are spelled as the shared tests expect (HubSpot's spelling): a whole number without
+        ``.0`` (the emulator stores every Number as a float) and a datetime in UTC ending in ``Z``
+        (Salesforce answers ``+0000``, §1).
+        """
+        names = dict(zip(OWNED_PROPERTIES, self.settings().owned_fields, strict=True))
         with self.org.lock:
-            values = {p: row.get(names.get(p, p)) for p in props}
-        return {p: None if v is None else str(v) for p, v in values.items()}
+            found = self.org.find(record_id)
+            if found is None:
+                raise KeyError(f"no record {record_id} in the org")
+            table, row = found
+            fields = {prop: names.get(prop, prop) for prop in props}
+            return {
+                prop: _spelled(row.get(name), table.obj.field(name))
+                for prop, name in fields.items()
+            }
 
     def _sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.clock.advance(seconds)
+
+
+def add_connector_fields(org: Org) -> None:
+    """Add the connector's fields the org lacks (the emulator has no Tooling API to create them).
+
+    Only missing fields are added, so an org whose seed already defines them keeps its own.
+    """
+    with org.lock:
+        for sobject, fields in CONNECTOR_FIELDS.items():
+            for definition in fields:
+                if org.object(sobject).field(definition.name) is None:
+                    org.add_field(sobject, definition)
+
+
+def _spelled(value: Any, definition: FieldDef | None) -> str | None:
+    """A stored value as the shared tests spell it (see :meth:`SalesforceHarness.crm_values`)."""
+    kind = None if definition is None else definition.type
+    if value is None:
+        return None
+    if kind is FieldType.DATETIME:
+        return parse_datetime(str(value)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 OWNED_PROPERTIES = (

@@ -66,7 +66,7 @@ def test_a_converted_lead_is_merged_into_its_contact_and_its_deal_names_the_cont
     contacts = pull(adapter, CONTACT, cursors[CONTACT], sf.now())
     deals = pull(adapter, DEAL, cursors[DEAL], sf.now())
 
-    assert Merge(lead, converted.contact_id) in leads.merges
+    assert Merge(lead, converted.contact_id, CONTACT) in leads.merges
     assert lead not in leads.ids
     assert converted.contact_id in contacts.ids
     by_id = {d.id: d for b in deals.batches for d in b.deals}
