@@ -54,7 +54,7 @@ def salesforce_settings(
         settings: A loaded configuration with ``crm.kind = "salesforce"``.
         env: Where the secrets' environment variables are looked up.
         owned: The properties the connector writes, in the adapter's order
-            (``adapters.salesforce.schema.OWNED_PROPERTIES``).
+            (``adapters.salesforce.owned.OWNED_PROPERTIES``).
         clock: The wall clock the adapter reads (session idleness, JWT expiry); the demo passes
             its simulated one. ``None`` keeps the adapter's.
 

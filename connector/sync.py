@@ -411,4 +411,9 @@ def _open_task(entry: OutboxEntry) -> OpenTask:
 
 
 def _as_text(value: object) -> str:
-    return format_instant(value) if isinstance(value, datetime) else str(value)
+    """A CRM value spelled as the planner spells ours (Salesforce returns 72.0 for 72)."""
+    if isinstance(value, datetime):
+        return format_instant(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -4,7 +4,7 @@
   by ``PATCH /composite/sobjects`` (§5: at most 200 records per call, one API call each,
   ``allOrNone: false``), Leads, Contacts and Opportunities mixed, sorted by type so that a call
   holds few type chunks (§5: at most 10). N updates on M records cost ceil(M / 200) calls. Our
-  property names become the org's field names through :func:`~.schema.field_names`, and values are
+  property names become the org's field names through :func:`~.owned.field_names`, and values are
   converted by the field's type (:func:`convert_value`); a value that cannot be valid is rejected
   without a call (failure-modes R9). Setting values is idempotent, so the client's retry policy
   may repeat an update call.
@@ -50,7 +50,8 @@ from adapters.salesforce.outcomes import (
     send_items,
     short,
 )
-from adapters.salesforce.schema import SHAPES, field_names
+from adapters.salesforce.owned import field_names
+from adapters.salesforce.schema import SHAPES
 from adapters.salesforce.settings import SalesforceSettings
 from adapters.salesforce.tasks import close_tasks, create_tasks, sf_instant
 from rules.model import ObjectType
@@ -158,7 +159,7 @@ def group_updates(
 
     Args:
         updates: The property updates with their index among the actions.
-        names: Our property names → the org's field names (:func:`~.schema.field_names`).
+        names: Our property names → the org's field names (:func:`~.owned.field_names`).
 
     When one property is updated twice, the later value wins and both updates share its outcome.
     """

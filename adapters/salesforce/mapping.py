@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
+from adapters.salesforce.owned import field_names
 from adapters.salesforce.settings import SalesforceSettings
 from rules.model import Deal, FieldValue, ObjectType, Owner, Person, StageEntry
 
@@ -174,6 +175,14 @@ class RecordMapper:
             for value, field_name in settings.stage_date_fields.items()
             if (name := _present(field_name, has)) is not None
         )
+        # Our own fields are also shown under our property names (smarketing_score, ...), the names
+        # the planner compares with: after a lost local store, what the CRM already holds is not
+        # written again.
+        self._owned = tuple(
+            (prop, has[name.lower()])
+            for prop, name in field_names(settings).items()
+            if name.lower() in has
+        )
         self.unparsable: Counter[str] = Counter()
 
     def values(self, row: Mapping[str, Any]) -> dict[str, FieldValue]:
@@ -196,6 +205,8 @@ class RecordMapper:
     def person(self, row: Mapping[str, Any]) -> Person:
         """A Lead or Contact row."""
         values = self.values(row)
+        for prop, name in self._owned:
+            values[prop] = values.get(name)
         company = values.get("Company", values.get("Account.Name"))
         return Person(
             id=str(row["Id"]),

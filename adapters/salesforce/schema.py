@@ -52,18 +52,12 @@ from adapters.base.errors import (
 )
 from adapters.base.protocol import CheckReport, PropertySpec, PropertyType
 from adapters.salesforce.client import SalesforceClient
+from adapters.salesforce.owned import field_names
 from adapters.salesforce.settings import SalesforceSettings
 from rules.model import ObjectType
 
 JsonDict = dict[str, Any]
 
-OWNED_PROPERTIES: Final = (
-    "smarketing_score",
-    "smarketing_score_explanation",
-    "smarketing_sla_status",
-    "smarketing_sla_due",
-)
-"""Our property names, in the order of ``settings.owned_fields``."""
 TASK_KEY: Final = "task key"
 TASK_DUE: Final = "task due"
 PERSON_OBJECTS: Final = ("Lead", "Contact")
@@ -148,20 +142,6 @@ class OwnedField:
     @property
     def where(self) -> str:
         return f"{self.sobject}.{self.name}"
-
-
-def field_names(settings: SalesforceSettings) -> dict[str, str]:
-    """Our property names → the org's API names (``settings.owned_fields``, in order).
-
-    Raises:
-        ConfigurationError: ``owned_fields`` does not name one field per owned property.
-    """
-    if len(settings.owned_fields) != len(OWNED_PROPERTIES):
-        raise ConfigurationError(
-            f"crm.salesforce.owned_fields names {len(settings.owned_fields)} fields; it needs "
-            f"{len(OWNED_PROPERTIES)}, in this order: {', '.join(OWNED_PROPERTIES)}"
-        )
-    return dict(zip(OWNED_PROPERTIES, settings.owned_fields, strict=True))
 
 
 def written_fields(settings: SalesforceSettings, specs: Iterable[PropertySpec]) -> list[OwnedField]:

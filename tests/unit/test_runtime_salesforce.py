@@ -12,7 +12,7 @@ import pytest
 
 from adapters.base.errors import ConfigurationError
 from adapters.salesforce import SalesforceAdapter
-from adapters.salesforce.schema import OWNED_PROPERTIES
+from adapters.salesforce.owned import OWNED_PROPERTIES
 from connector.config import Settings, load_config
 from connector.config.schema import SalesforceAuth
 from connector.fields import fields_used

@@ -237,3 +237,11 @@ def test_an_opportunity_maps_to_a_deal() -> None:
 )  # fmt: skip
 def test_users_map_to_owners(row: dict[str, Any], expected: Owner) -> None:
     assert owner(row) == expected
+
+
+def test_our_fields_also_show_under_our_property_names() -> None:
+    typed = [*TYPED, {"name": "Smarketing_Score__c", "type": "double"}]
+    person = RecordMapper(LEADS, settings(), typed).person(lead_row(Smarketing_Score__c=72.0))
+    assert person.fields["smarketing_score"] == person.fields["Smarketing_Score__c"]
+    assert person.fields["smarketing_score"] is not None
+    assert person.fields.get("smarketing_sla_status") is None  # the org lacks it
