@@ -232,9 +232,9 @@ class SyncCycle:
         """The batch with known history carried over, and the ids that really changed.
 
         A lookback re-read brings a version the store already has, and our own write-back brings
-        a version that differs only in the properties we own: neither may cost judging or
-        enrichment. History from an earlier enrichment is carried over in both cases, since a
-        page never carries it; any other change (a rep's edit, a logged call) counts.
+        a version that differs only in our properties and its modification stamps: neither may
+        cost judging or enrichment, and history from an earlier enrichment is carried over, since
+        a page never carries it. Any other change counts.
         """
         if not batch.people:
             return batch, set()
@@ -244,14 +244,15 @@ class SyncCycle:
         for pulled in batch.people:
             known = stored.get(pulled.id)
             person = pulled
-            if isinstance(known, Person) and _same_but_ours(known, pulled):
+            if isinstance(known, Person):
                 person = replace(
                     pulled,
                     status_history=pulled.status_history or known.status_history,
                     activities=pulled.activities or known.activities,
                 )
-            else:
+            if not isinstance(known, Person) or _judged_part(known) != _judged_part(person):
                 changed.add(person.id)
+                person = pulled  # a new version: its history is fetched again when needed
             people.append(person)
         return replace(batch, people=tuple(people)), changed
 
@@ -376,21 +377,17 @@ class SyncCycle:
         return lags
 
 
-def _same_but_ours(known: Person, pulled: Person) -> bool:
-    """Is ``pulled`` the stored version, or the stored version plus our own write-back?"""
-    return _without_ours(known) == _without_ours(
-        replace(
-            pulled,
-            updated_at=known.updated_at,
-            status_history=pulled.status_history or known.status_history,
-            activities=pulled.activities or known.activities,
-        )
-    )
-
-
-def _without_ours(person: Person) -> Person:
-    fields = {k: v for k, v in person.fields.items() if k not in OWNED_PROPERTIES}
-    return replace(person, fields=fields)
+def _judged_part(person: Person) -> Person:
+    """``person`` without what our own write-back changes: our properties and the modification
+    stamps (``updated_at`` and fields mirroring it, such as ``lastmodifieddate``). Any other
+    difference is a real change, e.g. the activity counters a logged call updates."""
+    stamp = person.updated_at
+    fields = {
+        name: value
+        for name, value in person.fields.items()
+        if name not in OWNED_PROPERTIES and not (stamp is not None and value == stamp)
+    }
+    return replace(person, updated_at=None, fields=fields)
 
 
 def _needs_history(decision: RecordDecision) -> bool:

@@ -238,7 +238,8 @@ def test_our_own_write_back_read_again_is_not_judged_again(h: Harness) -> None:
     h.now += timedelta(minutes=5)
     h.crm.now = h.now
     ours = h.crm.people["101"]
-    h.crm.put(replace(ours, fields={**ours.fields, SCORE: "31"}))  # as if we had written it
+    # as if we had written it: our property and the modification stamp mirrored in a field
+    h.crm.put(replace(ours, fields={**ours.fields, SCORE: "31", "lastmodifieddate": h.now}))
     theirs = h.crm.people["102"]
     h.crm.put(replace(theirs, fields={**theirs.fields, "jobtitle": "VP Ops"}))  # a rep's edit
 
