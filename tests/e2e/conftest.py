@@ -1,5 +1,7 @@
 """End-to-end fixtures: the real ``smarketing`` CLI and daemon, run as subprocesses, against a
-HubSpot emulator that this test process serves on 127.0.0.1.
+HubSpot emulator that this test process serves on 127.0.0.1 (or, where a test parametrizes the
+``crm`` fixture with ``"salesforce"``, the Salesforce emulator over TLS: :class:`Crm` is what the
+tests drive and read, the same way for both).
 
 * **The CRM**: one emulator per session (``server``), reset for each test to a freshly seeded
   portal (:func:`reseed`). The seed and the seeding instant ``t0`` are the same for the whole
@@ -45,9 +47,12 @@ import pytest
 from adapters.hubspot.emulator import EmulatorOptions, HubSpotEmulator
 from adapters.hubspot.emulator.objects import ObjectType as HsObject
 from adapters.hubspot.emulator.seed import seeded_portal
+from adapters.salesforce.emulator import EmulatorOptions as SfOptions
+from adapters.salesforce.emulator import SalesforceEmulator, checks, seeded_org
 
 REPO = Path(__file__).resolve().parents[2]
 REPO_CONFIG = REPO / "config.toml"
+REPO_SALESFORCE_CONFIG = REPO / "config.salesforce.toml"
 SEED = 7
 PEOPLE = 400
 TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"
@@ -88,10 +93,32 @@ def reseed(server: HubSpotEmulator, t0: datetime, people: int = PEOPLE) -> HubSp
     return server
 
 
+@pytest.fixture(scope="session")
+def salesforce_server() -> Iterator[SalesforceEmulator]:
+    """One Salesforce emulator (TLS) for the session; tests reset it to a fresh org."""
+    with SalesforceEmulator(SF_OPTIONS) as emulator:
+        yield emulator
+
+
 @pytest.fixture
-def emu(server: HubSpotEmulator, t0: datetime) -> HubSpotEmulator:
-    """The session's emulator with a freshly seeded portal of ``PEOPLE`` people."""
-    return reseed(server, t0)
+def crm(request: pytest.FixtureRequest, t0: datetime) -> Crm:
+    """The CRM under test, freshly seeded: HubSpot unless a test parametrizes ``crm``
+    (``indirect``) with ``"salesforce"``."""
+    name = getattr(request, "param", HUBSPOT)
+    if name == HUBSPOT:
+        chosen: Crm = HubSpotCrm(request.getfixturevalue("server"), t0)
+    else:
+        chosen = SalesforceCrm(request.getfixturevalue("salesforce_server"), t0)
+        chosen.watch_saves(request.getfixturevalue("monkeypatch"))
+    chosen.reseed()
+    return chosen
+
+
+@pytest.fixture
+def emu(crm: Crm) -> HubSpotEmulator:
+    """The session's HubSpot emulator with a freshly seeded portal of ``PEOPLE`` people."""
+    assert isinstance(crm, HubSpotCrm), "a HubSpot-only fixture in a test of another CRM"
+    return crm.emulator
 
 
 # -- the connector as a user runs it -------------------------------------------------------------
@@ -102,8 +129,10 @@ def _toml_value(value: str | int) -> str:
     return json.dumps(value)
 
 
-def write_config(path: Path, changes: Mapping[tuple[str, str], str | int]) -> Path:
-    """Write the repo's ``config.toml`` to ``path`` with ``changes[(table, key)]`` replaced.
+def write_config(
+    path: Path, changes: Mapping[tuple[str, str], str | int], source: Path = REPO_CONFIG
+) -> Path:
+    """Write the repo's ``config.toml`` (or ``source``) to ``path`` with ``changes`` replaced.
 
     Only the named lines change (a key the file lacks is added at the end of its table, a table it
     lacks at the end of the file), so the rules are exactly the shipped ones. The file is read
@@ -116,7 +145,7 @@ def write_config(path: Path, changes: Mapping[tuple[str, str], str | int]) -> Pa
         for key in [k for t, k in pending if t == name]:
             lines.append(f"{key} = {_toml_value(pending.pop((name, key)))}")
 
-    for line in REPO_CONFIG.read_text(encoding="utf-8").splitlines():
+    for line in source.read_text(encoding="utf-8").splitlines():
         header = re.match(r"\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$", line)
         assignment = re.match(r"\s*([A-Za-z0-9_]+)\s*=", line)
         if header:
@@ -240,9 +269,9 @@ def make_cli(
 
 
 @pytest.fixture
-def cli(emu: HubSpotEmulator, tmp_path: Path) -> Cli:
-    """The CLI against this test's portal, with a fresh SQLite store."""
-    return make_cli(emu, tmp_path / "connector")
+def cli(crm: Crm, tmp_path: Path) -> Cli:
+    """The CLI against this test's portal or org, with a fresh SQLite store."""
+    return crm.make_cli(tmp_path / "connector")
 
 
 def store_rows(cli: Cli) -> dict[str, int]:
@@ -428,3 +457,279 @@ def daemons() -> Iterator[Callable[[Cli, str], Daemon]]:
         if daemon.process.poll() is None:
             daemon.process.kill()
             daemon.process.wait(timeout=10)
+
+
+# -- the CRM under test: HubSpot or Salesforce, behind one small interface ----------------------
+
+HUBSPOT, SALESFORCE = "hubspot", "salesforce"
+SF_OPTIONS = SfOptions()
+"""The real clock and Salesforce's default daily API allocation."""
+SF_OWNED = {
+    SCORE: "Smarketing_Score__c",
+    "smarketing_score_explanation": "Smarketing_Score_Explanation__c",
+    "smarketing_sla_status": "Smarketing_SLA_Status__c",
+    "smarketing_sla_due": "Smarketing_SLA_Due__c",
+}
+"""Our properties by the names a Salesforce admin sees (``adapters/salesforce/schema.py``)."""
+SF_TASK_KEY = "Smarketing_Key__c"
+SF_PEOPLE = ("Lead", "Contact")
+
+
+class Crm:
+    """One emulated CRM as the e2e tests drive and judge it; see the two subclasses.
+
+    Attributes:
+        name: The CRM's ``[crm] kind``, also the plan's ``crm``.
+        record_types: The plan's ``record_type`` of people.
+        setup_says: Something ``smarketing setup`` prints on a fresh portal or org.
+    """
+
+    name: str
+    record_types: frozenset[str]
+    setup_says: str
+
+    def __init__(self, t0: datetime) -> None:
+        self.t0 = t0
+
+    def reseed(self, people: int = PEOPLE) -> None:
+        """A freshly seeded portal or org of ``people`` people, fresh limits and request log."""
+        raise NotImplementedError
+
+    def make_cli(self, directory: Path, *, store_url: str | None = None) -> Cli:
+        """A config in ``directory`` pointing at this CRM; SQLite in ``directory`` by default."""
+        raise NotImplementedError
+
+    def tasks_per_key(self) -> Counter[str]:
+        """How many live tasks carry each of our idempotency keys."""
+        raise NotImplementedError
+
+    def person_ids(self) -> set[str]:
+        """Ids of the live people the connector scores."""
+        raise NotImplementedError
+
+    def owned_values(self, props: tuple[str, ...] = OWNED) -> dict[tuple[str, str], str | None]:
+        """``(person id, property) -> value`` of our properties (plan names), spelled as text."""
+        raise NotImplementedError
+
+    def history_entries(self) -> int:
+        """Changes of our properties' values on people: one per value actually changed."""
+        raise NotImplementedError
+
+    def refuses_writes(self, record_id: str) -> bool:
+        """Whether the CRM's own rules refuse every update of this record as it stands."""
+        return False
+
+    def modified_stamps(self) -> dict[tuple[str, str], Any]:
+        """The modified time of every record of every object type: any write moves one."""
+        raise NotImplementedError
+
+    def requests(self) -> list[tuple[str, str, int]]:
+        """The request log: ``(method, path, status)`` of every answered request."""
+        raise NotImplementedError
+
+    def is_write(self, entry: tuple[str, str, int]) -> bool:
+        """A request that may change the CRM's data."""
+        raise NotImplementedError
+
+    def is_task_create(self, entry: tuple[str, str, int]) -> bool:
+        """A request that may create a task."""
+        raise NotImplementedError
+
+    def writes_since(self, mark: int) -> list[tuple[str, str, int]]:
+        """Write requests answered after the log held ``mark`` entries."""
+        return [entry for entry in self.requests()[mark:] if self.is_write(entry)]
+
+
+class HubSpotCrm(Crm):
+    """The session's HubSpot emulator (plain HTTP, a private-app token)."""
+
+    name = HUBSPOT
+    record_types = frozenset({"contact"})
+    setup_says = "created smarketing_score"
+
+    def __init__(self, emulator: HubSpotEmulator, t0: datetime) -> None:
+        super().__init__(t0)
+        self.emulator = emulator
+
+    def reseed(self, people: int = PEOPLE) -> None:
+        reseed(self.emulator, self.t0, people)
+
+    def make_cli(self, directory: Path, *, store_url: str | None = None) -> Cli:
+        return make_cli(self.emulator, directory, store_url=store_url)
+
+    def tasks_per_key(self) -> Counter[str]:
+        return tasks_per_key(self.emulator)
+
+    def person_ids(self) -> set[str]:
+        return contact_ids(self.emulator)
+
+    def owned_values(self, props: tuple[str, ...] = OWNED) -> dict[tuple[str, str], str | None]:
+        return owned_values(self.emulator, props)
+
+    def history_entries(self) -> int:
+        return history_entries(self.emulator)
+
+    def modified_stamps(self) -> dict[tuple[str, str], Any]:
+        return {(obj, str(rid)): ms for (obj, rid), ms in modified_stamps(self.emulator).items()}
+
+    def requests(self) -> list[tuple[str, str, int]]:
+        return requests(self.emulator)
+
+    def is_write(self, entry: tuple[str, str, int]) -> bool:
+        return is_write(entry)
+
+    def is_task_create(self, entry: tuple[str, str, int]) -> bool:
+        return self.is_write(entry) and entry[1].startswith("/crm/v3/objects/tasks")
+
+
+class SalesforceCrm(Crm):
+    """The session's Salesforce emulator: TLS with a throw-away CA (``ca_bundle``), OAuth client
+    credentials of the emulator's test app, people as Leads and (converted) Contacts.
+
+    Salesforce keeps no history of our fields, so the emulator's Lead and Contact tables are
+    watched in-process: every stored row that changes one of our fields' values counts. The org's
+    validation rule refuses any save of a disqualified Lead without a reason
+    (:meth:`refuses_writes`); a write request that only retried such saves changes nothing and is
+    not counted as a write (:meth:`watch_saves`).
+    """
+
+    name = SALESFORCE
+    record_types = frozenset({"lead", "contact"})
+    setup_says = "setup complete"
+
+    def __init__(self, emulator: SalesforceEmulator, t0: datetime) -> None:
+        super().__init__(t0)
+        self.emulator = emulator
+        self._changes = 0
+        self._saves: list[tuple[int, str]] = []
+
+    def reseed(self, people: int = PEOPLE) -> None:
+        self.emulator.reset(SF_OPTIONS, seeded_org(SEED, people, self.t0, SF_OPTIONS))
+        self._changes = 0
+        self._saves.clear()
+        for sobject in SF_PEOPLE:
+            self._watch(self.emulator.org.tables[sobject])
+
+    def _watch(self, table: Any) -> None:
+        put = table.put
+
+        def counting_put(row: dict[str, Any], *, index: bool = True) -> None:
+            old = table.rows.get(row["Id"]) or {}
+            self._changes += sum(old.get(f) != row.get(f) for f in SF_OWNED.values())
+            put(row, index=index)
+
+        table.put = counting_put
+
+    def watch_saves(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Note ``(log position of its request, record id)`` of every save the org checks."""
+        check_rules = checks.check_rules
+
+        def noting(org: Any, obj: Any, row: dict[str, Any]) -> None:
+            if org is self.emulator.org:
+                # Requests are answered one at a time: the log's length is this request's index.
+                self._saves.append((len(self.emulator.runtime.log), str(row.get("Id"))))
+            check_rules(org, obj, row)
+
+        monkeypatch.setattr(checks, "check_rules", noting)
+
+    def make_cli(self, directory: Path, *, store_url: str | None = None) -> Cli:
+        directory.mkdir(parents=True, exist_ok=True)
+        store = store_url or sqlite_url(directory / "store.db")
+        changes: dict[tuple[str, str], str | int] = {
+            ("crm.salesforce", "instance_url"): self.emulator.instance_url,
+            ("crm.salesforce", "ca_bundle"): self.emulator.ca_bundle_path,
+            ("store", "url"): store,
+            ("schedule", "sync_every"): "1m",
+            ("status", "bind"): "127.0.0.1",
+            ("status", "port"): free_port(),
+        }
+        config = write_config(directory / "config.toml", changes, REPO_SALESFORCE_CONFIG)
+        section = tomllib.loads(config.read_text(encoding="utf-8"))["crm"]["salesforce"]
+        app = SF_OPTIONS.clients[0]
+        env = connector_env(token=None)
+        env[section["client_id_env"]] = app.consumer_key
+        env[section["client_secret_env"]] = app.consumer_secret
+        return Cli(config, env, directory, store)
+
+    def _live(self, sobject: str) -> list[dict[str, Any]]:
+        return [r for r in self.emulator.org.tables[sobject].rows.values() if not r["IsDeleted"]]
+
+    def _people(self) -> list[dict[str, Any]]:
+        # Converted Leads are merged into their Contact: the connector judges the Contact.
+        return [r for s in SF_PEOPLE for r in self._live(s) if not r.get("IsConverted")]
+
+    def tasks_per_key(self) -> Counter[str]:
+        with self.emulator.org.lock:
+            return Counter(r[SF_TASK_KEY] for r in self._live("Task") if r.get(SF_TASK_KEY))
+
+    def person_ids(self) -> set[str]:
+        with self.emulator.org.lock:
+            return {r["Id"] for r in self._people()}
+
+    def owned_values(self, props: tuple[str, ...] = OWNED) -> dict[tuple[str, str], str | None]:
+        with self.emulator.org.lock:
+            return {
+                (r["Id"], prop): _spelled(r.get(SF_OWNED[prop]))
+                for r in self._people()
+                for prop in props
+            }
+
+    def history_entries(self) -> int:
+        return self._changes
+
+    def refuses_writes(self, record_id: str) -> bool:
+        # The org's validation rule: a disqualified Lead without a rejection reason cannot be
+        # saved, so the connector's values for it are refused (and recorded as rejected).
+        org = self.emulator.org
+        rules = org.behaviour
+        with org.lock:
+            lead = org.tables["Lead"].live(record_id)
+            return bool(
+                rules.validation_rule
+                and lead is not None
+                and lead.get("Status") in rules.rejected_statuses
+                and not lead.get(rules.reason_field)
+            )
+
+    def modified_stamps(self) -> dict[tuple[str, str], Any]:
+        org = self.emulator.org
+        with org.lock:
+            return {
+                (name, rid): row.get("SystemModstamp")
+                for name, table in org.tables.items()
+                for rid, row in table.rows.items()
+            }
+
+    def requests(self) -> list[tuple[str, str, int]]:
+        return list(self.emulator.runtime.log.copy())
+
+    def is_write(self, entry: tuple[str, str, int]) -> bool:
+        # Queries and describes are GETs; the OAuth login is a POST that changes no record.
+        method, path, _ = entry
+        return method != "GET" and "/oauth2/" not in path
+
+    def is_task_create(self, entry: tuple[str, str, int]) -> bool:
+        # The connector creates no other record: every POST of records is a Task create.
+        return self.is_write(entry) and entry[0] == "POST"
+
+    def writes_since(self, mark: int) -> list[tuple[str, str, int]]:
+        saved: dict[int, list[str]] = {}
+        for position, record_id in list(self._saves):
+            saved.setdefault(position, []).append(record_id)
+        return [
+            entry
+            for position, entry in enumerate(self.requests())
+            if position >= mark
+            and self.is_write(entry)
+            and not (saved.get(position) and all(map(self.refuses_writes, saved.get(position, ()))))
+        ]
+
+
+def _spelled(value: Any) -> str | None:
+    """A stored Salesforce value as text: whole numbers (Number fields are doubles) without
+    ``.0``, so a score reads as the plan spells it."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
