@@ -69,15 +69,17 @@ def plan_json(report: CycleReport, crm: str) -> str:
 
 def plan_text(report: CycleReport, crm: str) -> str:
     """A short human summary of a cycle (or a dry run's plan)."""
-    verb = "would" if report.dry_run else "did"
     kinds = Counter(str(a.kind) for a in report.plan)
     lines = [
         f"{crm} as of {report.as_of.isoformat()}: pulled "
         + ", ".join(f"{n} {kind}s" for kind, n in sorted(report.pulled.items()))
         + f"; judged {report.judged} people",
-        f"The connector {verb}: "
+        f"The connector {'would plan' if report.dry_run else 'planned'}: "
         + (", ".join(f"{n} x {kind}" for kind, n in sorted(kinds.items())) or "nothing"),
     ]
+    for kind, counts in sorted(report.outcomes.items()):
+        results = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        lines.append(f"  sent {kind}: {results}")
     overdue = [b for b in report.breaches if b.status == "overdue"]
     missing = [b for b in report.breaches if b.status == "missing_reason"]
     lines.append(
