@@ -19,10 +19,8 @@ no later action of the run could succeed; what is already applied is found again
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Final
 
 from adapters.base.protocol import (
@@ -34,6 +32,7 @@ from adapters.base.protocol import (
     TaskClose,
     TaskCreate,
 )
+from adapters.base.values import aware_instant, finite_number
 from adapters.hubspot.batches import RECORD_OBJECTS, JsonDict
 from adapters.hubspot.client import API, HubSpotClient
 from adapters.hubspot.outcomes import Item, Run, Verdict, send_items, trace_or_id, update_sender
@@ -117,17 +116,10 @@ def convert_value(value: str, kind: PropertyType) -> str:
     if value == "":
         return value
     if kind is PropertyType.NUMBER:
-        number = float(value)
-        if not math.isfinite(number):
-            raise ValueError(f"{value!r} is not a finite number")
+        finite_number(value)
         return value.strip()
     if kind is PropertyType.DATETIME:
-        try:
-            moment = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(f"{value!r} is not an ISO-8601 instant") from None
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            raise ValueError(f"{value!r} has no time zone")
+        moment = aware_instant(value)
         return iso_instant(moment)
     return value
 

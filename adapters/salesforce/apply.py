@@ -24,10 +24,8 @@ repeat harmlessly, Tasks are found by key). Record errors become outcomes.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Final
 
 from adapters.base.protocol import (
@@ -39,6 +37,7 @@ from adapters.base.protocol import (
     TaskClose,
     TaskCreate,
 )
+from adapters.base.values import aware_instant, finite_number
 from adapters.salesforce.client import SalesforceClient
 from adapters.salesforce.outcomes import (
     COLLECTIONS,
@@ -119,17 +118,10 @@ def convert_value(value: str, kind: PropertyType) -> JsonValue:
     if value == "":
         return None
     if kind is PropertyType.NUMBER:
-        number = float(value)
-        if not math.isfinite(number):
-            raise ValueError(f"{value!r} is not a finite number")
+        number = finite_number(value)
         return int(number) if number.is_integer() else number
     if kind is PropertyType.DATETIME:
-        try:
-            moment = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(f"{value!r} is not an ISO-8601 instant") from None
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            raise ValueError(f"{value!r} has no time zone")
+        moment = aware_instant(value)
         return sf_instant(moment)
     return value
 
