@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     figures = [
         (f"cycle after 1% changed: API calls vs bound {bound}", delta_calls <= bound,
          f"{delta_calls} calls = {delta_calls / bound:.2f}x (ceil({changed}/200) + "
-         f"{write_calls(delta)} write calls + 3), {delta_s:.1f} s"),
+         f"{write_calls(delta)} write calls + 3), {delta_s:.1f} s; by endpoint "
+         f"{dict(Counter({k[0]: v for k, v in delta.api_calls.items()}))}"),
         ("cycle with no change: API calls <= 3", quiet_calls <= 3,
          f"{quiet_calls} calls {dict(Counter({k[0]: v for k, v in quiet.api_calls.items()}))}"),
         ("cycle with no change: wall time < 2 s", quiet_s < 2.0, f"{quiet_s:.2f} s"),
