@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from figures import Figure
+
 from adapters.base.protocol import Cursor
 from adapters.hubspot import HubSpotAdapter, HubSpotSettings
 from adapters.hubspot.emulator import EmulatorOptions, HubSpotEmulator, RateLimits
@@ -48,26 +50,6 @@ class Run:
     throttled: int
     seconds: float
     cursor: Cursor | None
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One printed line: a measurement, its reference, and whether it meets the target."""
-
-    name: str
-    value: float
-    reference: float
-    unit: str
-    target: str
-    ok: bool
-
-    def line(self) -> str:
-        ratio = f"{self.value / self.reference:6.3f}x" if self.reference else "     -"
-        verdict = "ok" if self.ok else "MISSED"
-        return (
-            f"{self.name:<48} {self.value:>10,.1f} {self.unit:<6} vs {self.reference:>9,.1f}"
-            f"  = {ratio}  target {self.target:<9} {verdict}"
-        )
 
 
 def seed(people: int) -> Portal:

@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from figures import Figure
+
 from adapters.base.protocol import Cursor, PropertyUpdate
 from adapters.salesforce import SalesforceAdapter, SalesforceSettings
 from adapters.salesforce.emulator import EmulatorOptions, Limits, Org, SalesforceEmulator
@@ -54,26 +56,6 @@ class Run:
     logins: int
     seconds: float
     cursors: dict[ObjectType, Cursor]
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One printed line: a measurement, its reference, and whether it meets the target."""
-
-    name: str
-    value: float
-    reference: float
-    unit: str
-    target: str
-    ok: bool
-
-    def line(self) -> str:
-        ratio = f"{self.value / self.reference:6.3f}x" if self.reference else "     -"
-        verdict = "ok" if self.ok else "MISSED"
-        return (
-            f"{self.name:<52} {self.value:>10,.1f} {self.unit:<6} vs {self.reference:>9,.1f}"
-            f"  = {ratio}  target {self.target:<9} {verdict}"
-        )
 
 
 def seed(people: int) -> Org:
