@@ -7,12 +7,8 @@ one place that knows, so the list is derived from it.
 
 from __future__ import annotations
 
+from rules.model import PERSON_ATTRIBUTES
 from rules.ruleset import Condition, Ruleset, TouchKind
-
-# Person attributes adapters always map themselves; not CRM property names.
-_MODEL_ATTRIBUTES = frozenset(
-    {"id", "owner_id", "email", "company", "source", "lifecycle", "lead_status", "rejection_reason"}
-)
 
 
 def fields_used(ruleset: Ruleset) -> tuple[str, ...]:
@@ -35,4 +31,4 @@ def fields_used(ruleset: Ruleset) -> tuple[str, ...]:
         if rule.at:
             names.add(rule.at)
     names.update(ruleset.stage_map.stage_date_properties.values())
-    return tuple(sorted(names - _MODEL_ATTRIBUTES))
+    return tuple(sorted(names - PERSON_ATTRIBUTES))

@@ -139,15 +139,16 @@ class Person:
 
     def get(self, name: str) -> FieldValue:
         """Look a field up by name: the named attributes first, then ``fields``."""
-        if name in _PERSON_ATTRIBUTES:
+        if name in PERSON_ATTRIBUTES:
             value: FieldValue = getattr(self, name)
             return value
         return self.fields.get(name)
 
 
-_PERSON_ATTRIBUTES = frozenset(
+PERSON_ATTRIBUTES = frozenset(
     {"id", "owner_id", "email", "company", "source", "lifecycle", "lead_status", "rejection_reason"}
 )
+"""Person attributes that ``Person.get`` reads by name; every adapter maps them itself."""
 
 
 @dataclass(frozen=True, slots=True)
