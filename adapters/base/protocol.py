@@ -46,8 +46,26 @@ class Merge:
 
 
 @dataclass(frozen=True, slots=True)
+class Sweep:
+    """The batch belongs to a full read of its object type, begun at ``started``.
+
+    A full pull delivers every live record, so once it is ``done`` any stored live record it did
+    not deliver (and that has not changed since ``started``) is gone from the CRM: deleted while
+    we were not looking, or purged before a delete could be seen (Salesforce keeps deletes 15
+    days; failure-modes F15). ``started`` stays the same when a full pull resumes after a crash.
+    """
+
+    started: datetime
+    done: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class PullBatch:
-    """One page of changes for one object type, and the cursor that is safe once it is stored."""
+    """One page of changes for one object type, and the cursor that is safe once it is stored.
+
+    ``sweep`` is set on every batch of a full pull (see :class:`Sweep`), ``None`` on incremental
+    ones.
+    """
 
     object_type: ObjectType
     people: tuple[Person, ...] = ()
@@ -55,6 +73,7 @@ class PullBatch:
     deleted_ids: tuple[str, ...] = ()
     merges: tuple[Merge, ...] = ()
     cursor: Cursor | None = None
+    sweep: Sweep | None = None
 
 
 class ActionKind(StrEnum):

@@ -28,7 +28,9 @@ Cursor semantics (what a stored batch cursor promises):
   the pull started is listed in that state or a later one. (``min(newest seen, started_at)`` would
   be as safe but, in a quiet portal, would make the first incremental re-read the lookback before
   the newest record, however old.) It also sets ``archived_checked_at``: a first full pull has
-  nothing to delete, and each archived pass reports every archived id anyway.
+  nothing to delete, and each archived pass reports every archived id anyway. Its batches carry a
+  :class:`~adapters.base.protocol.Sweep`, so a full pull after a reset cursor also lets the store
+  drop records it holds that the list no longer has.
 * ``extra["archived_checked_at"]`` (ISO-8601) is set by the last batch of an archived pass.
 """
 
@@ -44,7 +46,7 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from adapters.base.errors import ConfigurationError
-from adapters.base.protocol import Cursor, Merge, PullBatch
+from adapters.base.protocol import Cursor, Merge, PullBatch, Sweep
 from adapters.hubspot.batches import associated_ids
 from adapters.hubspot.client import API, HubSpotClient, Timeout
 from adapters.hubspot.mapping import EPOCH, SPECS, RecordMapper, merged_ids, parse_datetime, to_ms
@@ -134,7 +136,9 @@ class Puller:
         fetch = self._lister(mapper, archived=False)
         for page in list_pages(self.client, f"{mapper.spec.path}.list", fetch, start=start):
             batch, _ = self._batch(mapper, page.results, None)
-            yield replace(batch, cursor=_full_cursor(page.after, started, carry))
+            # The list ends with the page that has no `after`: the sweep is done (Sweep).
+            sweep = Sweep(started, done=page.after is None)
+            yield replace(batch, cursor=_full_cursor(page.after, started, carry), sweep=sweep)
 
     def _incremental(
         self, mapper: RecordMapper, cursor: Cursor, started_at: datetime

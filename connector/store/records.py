@@ -113,6 +113,42 @@ def tombstone(
     return newly
 
 
+def mark_swept(
+    session: Session, object_type: ObjectType, ids: Iterable[str], started: datetime
+) -> None:
+    """Note that the full pull begun at ``started`` delivered ``ids`` (live, deleted or merged).
+
+    Ids never stored are ignored; the caller stores a batch's records before marking them.
+    """
+    session.flush()  # rows added through the session this transaction must be visible here
+    records = table(RecordRow)
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), CHUNK):
+        session.connection().execute(
+            sa.update(records)
+            .where(
+                records.c.object_type == object_type.value,
+                records.c.record_id.in_(wanted[start : start + CHUNK]),
+            )
+            .values(swept_at=started)
+        )
+
+
+def unswept(session: Session, object_type: ObjectType, started: datetime) -> list[str]:
+    """Live records the full pull begun at ``started`` did not deliver, in id order.
+
+    A record stored with a CRM modification at or after ``started`` is kept: it changed while
+    the pull ran, so its absence proves nothing.
+    """
+    query = select(RecordRow.record_id).where(
+        RecordRow.object_type == object_type.value,
+        col(RecordRow.deleted_at).is_(None),
+        sa.or_(col(RecordRow.swept_at).is_(None), col(RecordRow.swept_at) < started),
+        sa.or_(col(RecordRow.modified_at).is_(None), col(RecordRow.modified_at) < started),
+    )
+    return list(session.exec(query.order_by(col(RecordRow.record_id))))
+
+
 def judge_again(session: Session, object_type: ObjectType, ids: Iterable[str]) -> None:
     """Make the stored live people among ``ids`` due now, so the next cycle judges them.
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from adapters.base.protocol import Action, ActionOutcome, Cursor, PullBatch
-from connector.store import cursors, outbox, owners, records, rejections, runs, written
+from connector.store import cursors, outbox, owners, records, rejections, runs, sweeps, written
 from connector.store.columns import require_utc
 from connector.store.engine import make_engine, safe_url
 from connector.store.errors import StoreInputError, translate
@@ -107,8 +107,9 @@ class Store:
 
         Records are upserted (see :func:`records.upsert`), then ``deleted_ids`` tombstoned, then
         merge losers tombstoned with ``merged_into`` their survivor and their task creations moved
-        to it (R7). Unsent actions on tombstoned records are cancelled. The cursor never moves
-        backwards: an older batch cursor leaves the stored one in place.
+        to it (R7). The batch that ends a full pull tombstones what it never delivered
+        (:mod:`.sweeps`). Unsent actions on tombstoned records are cancelled. The cursor never
+        moves backwards: an older batch cursor leaves the stored one in place.
 
         A survivor may be of another object type (``Merge.survivor_type``: a converted Lead's
         Contact) and need not be stored yet. Such a survivor cannot be listed in the result, which
@@ -133,8 +134,10 @@ class Store:
             elsewhere = _by_type(ref for ref in survivors.values() if ref[0] is not kind)
             for other_type, ids in elsewhere.items():
                 records.judge_again(session, other_type, ids)
+            swept = sweeps.apply(session, batch, now)
+            deleted += swept
             cursor = cursors.advance(session, kind, batch.cursor, now)
-        gone = {*batch.deleted_ids, *losers}
+        gone = {*batch.deleted_ids, *losers, *swept}
         same_type = {survivor_id for t, survivor_id in survivors.values() if t is kind}
         rejudge = {*changed, *same_type} - gone
         return PullResult(

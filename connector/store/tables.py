@@ -29,7 +29,8 @@ class RecordRow(StoreTable, table=True):
     """The latest known version of one CRM record, or its tombstone.
 
     A merged-away record's tombstone names its survivor by type and id (``merged_into_type``,
-    ``merged_into``): a converted Salesforce Lead survives as a Contact.
+    ``merged_into``): a converted Salesforce Lead survives as a Contact. ``swept_at`` is the start
+    of the last full pull that delivered the record (``adapters.base.protocol.Sweep``).
     """
 
     __tablename__ = "records"
@@ -43,6 +44,7 @@ class RecordRow(StoreTable, table=True):
     merged_into_type: str | None = Field(default=None, sa_type=key_type())
     stored_at: datetime = Field(sa_type=UTCDateTime)
     next_check_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    swept_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class OwnerRow(StoreTable, table=True):
