@@ -90,9 +90,11 @@ def _service(settings: Settings) -> Iterator[str]:
     crm = settings.crm
     if crm.kind is CrmKind.SALESFORCE and crm.salesforce is not None:
         sf = crm.salesforce
+        login = f", login at {sf.login_url}" if sf.login_url else ""
+        lifecycle = f", lifecycle stage in {sf.lifecycle_field}" if sf.lifecycle_field else ""
         yield (
             f"CRM: salesforce at {sf.instance_url} (API {sf.api_version}, auth {sf.auth},"
-            f" client id in ${sf.client_id_env})"
+            f" client id in ${sf.client_id_env}{login}{lifecycle})"
         )
     else:
         yield f"CRM: hubspot at {crm.hubspot.base_url} (token in ${crm.hubspot.token_env})"

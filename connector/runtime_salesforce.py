@@ -7,7 +7,8 @@ and the config key that names it.
 
 What the rules read decides what is pulled: the fields of :func:`connector.fields.fields_used`,
 the stage-date fields of ``[stages.entered_date_property]`` and the first rejection rule's
-``reason_field``.
+``reason_field``. The CRM values of ``[stages.lead_status]`` go to the adapter too, so that
+``check --online`` finds those the org's Lead Status picklist lacks.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Final
 
 from adapters.base.errors import ConfigurationError
 from adapters.salesforce import SalesforceAdapter, SalesforceSettings
+from adapters.salesforce.settings import DEFAULT_LIFECYCLE_FIELD
 from connector.config import Settings
 from connector.config.schema import SalesforceAuth
 from connector.config.schema import SalesforceSettings as SalesforceSection
@@ -72,9 +74,10 @@ def salesforce_settings(
     reason = _reason_field(settings)
     stage_dates = dict(ruleset.stage_map.stage_date_properties)
     owned_fields = tuple(SALESFORCE_FIELDS[name] for name in owned)
+    lifecycle = section.lifecycle_field or DEFAULT_LIFECYCLE_FIELD
     # person_fields are the *extra* fields: the adapter reads the others by their own settings,
     # and a field named twice would be reported twice when an object lacks it.
-    known = {reason, *stage_dates.values(), *owned_fields}
+    known = {reason, lifecycle, *stage_dates.values(), *owned_fields}
     adapter = SalesforceSettings(
         instance_url=str(section.instance_url).rstrip("/"),
         auth="jwt" if section.auth == SalesforceAuth.JWT else "client_credentials",
@@ -82,9 +85,14 @@ def salesforce_settings(
         client_secret=secrets.get("client_secret"),
         username=section.username,
         private_key=secrets.get("private_key"),
+        login_url=section.login_url,
+        stop_writes_at=section.stop_writes_at,
+        stop_at=section.stop_calls_at,
         api_version=section.api_version,
         ca_bundle=section.ca_bundle,
         person_fields=tuple(name for name in fields_used(ruleset) if name not in known),
+        lifecycle_field=lifecycle,
+        lead_statuses=tuple(ruleset.stage_map.lead_status),
         stage_date_fields=stage_dates,
         rejection_reason_field=reason,
         owned_fields=owned_fields,

@@ -67,7 +67,8 @@ class SalesforceAdapter(CrmAdapter):
 
     @override
     def check(self) -> CheckReport:
-        return check_org(self.client, self.settings, self.required)
+        statuses = self.settings.lead_statuses
+        return check_org(self.client, self.settings, self.required, statuses=statuses)
 
     @override
     def ensure_schema(self, specs: Sequence[PropertySpec]) -> tuple[str, ...]:

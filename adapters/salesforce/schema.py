@@ -23,14 +23,15 @@ statuses are checked against the ``Status`` picklist of the Lead describe (LeadS
 §12), at no extra call. A refused session or a missing permission is a problem in the report,
 never an exception.
 
-**Creating** (:func:`ensure_fields`): Salesforce admins usually create fields themselves, so by
-default the missing ones are only reported (a :class:`ConfigurationError` listing them). With
-``create=True`` each missing field is created through the Tooling API, ``POST
-tooling/sobjects/CustomField`` with ``{"FullName": "Lead.X__c", "Metadata": {...}}`` (Salesforce's
-Tooling API reference; the fact sheet does not cover it, UNCONFIRMED). Task fields are created on
-``Activity``, which Task and Event share. New fields are invisible to the integration user until
-an admin grants Edit access (field-level security). The emulator has no Tooling API: it answers
-404, which becomes a :class:`ConfigurationError` listing what to create by hand.
+**Creating** (:func:`ensure_fields`; ``smarketing setup`` passes ``create=True``, otherwise the
+missing fields are only listed in a :class:`ConfigurationError`): each missing field is created
+through the Tooling API, ``POST tooling/sobjects/CustomField`` with ``{"FullName": "Lead.X__c",
+"Metadata": {...}}`` (Salesforce's Tooling API reference, not the fact sheet: UNCONFIRMED), Task
+fields on ``Activity``, which Task and Event share. New fields stay invisible to the integration
+user until an admin grants Edit access (field-level security). Without the Tooling API (404) the
+error lists what to create by hand; without "Customize Application" the same list comes in a
+:class:`MissingScopesError`. The emulator serves it (``emulator/tooling.py``;
+``EmulatorOptions(tooling_api=False)`` answers 404).
 """
 
 from __future__ import annotations
@@ -221,7 +222,10 @@ def fit_problems(owned: OwnedField, found: Mapping[str, Any]) -> list[str]:
 
 
 def status_problems(lead: Mapping[str, Any] | None, statuses: Iterable[str]) -> list[str]:
-    """Configured lead statuses that the org's LeadStatus picklist lacks (§12)."""
+    """Configured lead statuses that the org's LeadStatus picklist lacks (§12).
+
+    Letter case is ignored, as the rules ignore it when they map a status.
+    """
     wanted = list(dict.fromkeys(statuses))
     if lead is None or not wanted:
         return []
@@ -229,13 +233,14 @@ def status_problems(lead: Mapping[str, Any] | None, statuses: Iterable[str]) -> 
     values = [
         str(v.get("value")) for v in status.get("picklistValues") or () if v.get("active", True)
     ]
-    have = set(values)
+    have = {value.casefold() for value in values}
     return [
         f"Lead status {value!r} is not a LeadStatus value of this org (it has: "
-        f"{', '.join(values) or 'none'}): fix the status mapping in the config, or add the value "
-        "in Setup > Object Manager > Lead > Fields & Relationships > Lead Status"
+        f"{', '.join(values) or 'none'}): an admin adds it in Setup > Object Manager > Lead > "
+        "Fields & Relationships > Lead Status > Values > New, or fix [stages.lead_status] in "
+        "the config"
         for value in wanted
-        if value not in have
+        if value.casefold() not in have
     ]
 
 
@@ -367,13 +372,33 @@ def _create(
             body, label = tooling_body(owned), f"create field {owned.where}"
             client.rest("POST", TOOLING_FIELDS, json=body, label=label)
         except NotFoundError as exc:
-            listing = "; ".join(missing_text(m) for m in missing)
             raise ConfigurationError(
                 f"this Salesforce has no Tooling API ({TOOLING_FIELDS} answered 404), so the "
-                f"connector cannot create fields: {listing}"
+                f"connector cannot create fields: {_listing(missing, created)}"
+            ) from exc
+        except MissingScopesError as exc:
+            raise MissingScopesError(
+                f"the integration user may not create fields ({exc}): grant it 'Customize "
+                f"Application', or have an admin create them: {_listing(missing, created)}",
+                scopes=("Customize Application",),
+                status=exc.status,
+                code=exc.code,
             ) from exc
         except RecordError as exc:
-            problems.append(f"{owned.where} could not be created: {exc}; {missing_text(owned)}")
+            problems.append(_refusal(owned, exc))
             continue
         created.append(owned.where)
     return created
+
+
+def _listing(missing: Sequence[OwnedField], created: Collection[str]) -> str:
+    return "; ".join(missing_text(m) for m in missing if m.where not in created)
+
+
+def _refusal(owned: OwnedField, exc: RecordError) -> str:
+    if exc.code == "DUPLICATE_DEVELOPER_NAME":  # it exists, but describe did not show it
+        return (
+            f"{owned.where} exists but the integration user cannot see it: grant it Read and "
+            "Edit in the field's field-level security (or the user's permission set)"
+        )
+    return f"{owned.where} could not be created: {exc}; {missing_text(owned)}"

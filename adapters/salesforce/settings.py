@@ -27,6 +27,7 @@ _KEY: Final = "crm.salesforce"
 AUTH_FLOWS: Final = ("client_credentials", "jwt")
 AuthFlow = Literal["client_credentials", "jwt"]
 DEFAULT_JWT_LOGIN: Final = "https://login.salesforce.com"
+DEFAULT_LIFECYCLE_FIELD: Final = "Lifecycle_Stage__c"  # a seeded org's; Salesforce has none (§12)
 MIN_BATCH, MAX_BATCH = 200, 2_000  # §3: Sforce-Query-Options batchSize bounds
 _VERSION: Final = re.compile(r"^\d{2,3}\.\d$")
 
@@ -71,6 +72,8 @@ class SalesforceSettings:
         person_fields: Extra Lead/Contact fields the rules read.
         deal_fields: Extra Opportunity fields the rules read.
         lifecycle_field: The picklist holding the lifecycle stage (no standard field, §12).
+        lead_statuses: The Lead ``Status`` values the config maps; ``check`` reports each one
+            the org's LeadStatus picklist lacks (§12).
         stage_date_fields: Lifecycle value → the datetime field holding its entry time; they build
             the stage history.
         rejection_reason_field: The Lead/Contact field holding the rejection reason; ``None``
@@ -108,7 +111,8 @@ class SalesforceSettings:
     ca_bundle: str | None = None
     person_fields: tuple[str, ...] = ()
     deal_fields: tuple[str, ...] = ()
-    lifecycle_field: str = "Lifecycle_Stage__c"
+    lifecycle_field: str = DEFAULT_LIFECYCLE_FIELD
+    lead_statuses: tuple[str, ...] = ()
     stage_date_fields: Mapping[str, str] = field(default_factory=lambda: DEFAULT_STAGE_DATES)
     rejection_reason_field: str | None = "Rejection_Reason__c"
     owned_fields: tuple[str, ...] = (

@@ -27,6 +27,10 @@ from rules.ruleset import ClockKind, ScoreGroup, TaskPriority, TouchKind
 E = TypeVar("E", bound=StrEnum)
 
 _PROPERTY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+# A Salesforce API name: a letter, then letters, digits and single underscores; a custom field
+# ends in __c and may carry a managed package's namespace (ns__Score__c).
+_SF_WORD = r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*"
+_SALESFORCE_FIELD = re.compile(rf"(?:{_SF_WORD}__)?{_SF_WORD}__c|{_SF_WORD}")
 _PLACEHOLDER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -73,6 +77,18 @@ def property_name(value: object) -> str:
     if not _PROPERTY_NAME.fullmatch(raw):
         raise ValueError(
             f'{show(raw)} is not a property name: write its internal name, e.g. "jobtitle"'
+        )
+    return raw
+
+
+def salesforce_field(value: object) -> str:
+    """A Salesforce field's API name (``Status``, ``Lifecycle_Stage__c``), not its label."""
+    raw = text(value)
+    if not _SALESFORCE_FIELD.fullmatch(raw):
+        raise ValueError(
+            f"{show(raw)} is not a Salesforce field API name: write it like"
+            ' "Lifecycle_Stage__c" (a letter, then letters, digits and single underscores;'
+            " custom fields end in __c)"
         )
     return raw
 
@@ -148,12 +164,40 @@ def http_url(value: object) -> str:
     return raw
 
 
+def https_url(value: object) -> str:
+    """An ``https://host`` URL (credentials travel to it, so never plain http)."""
+    raw = text(value)
+    parts = urlsplit(raw)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError(f'{show(raw)} is not an https URL: write it as "https://host"')
+    return raw
+
+
+def share(value: object) -> float:
+    """A share of a whole, above 0 and at most 1: ``0.8`` or ``"80%"``."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            number = float(value.strip()[:-1]) / 100
+        except ValueError:
+            number = math.nan
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        number = math.nan
+    if not (math.isfinite(number) and 0 < number <= 1):
+        raise ValueError(f'{show(value)} is not a share: write a number above 0 up to 1, or "80%"')
+    return number
+
+
 Text = Annotated[str, PlainValidator(text)]
 Name = Annotated[str, PlainValidator(name)]
 PropertyName = Annotated[str, PlainValidator(property_name)]
 Template = Annotated[str, PlainValidator(template)]
 Subject = Annotated[str, PlainValidator(subject)]
 HttpUrl = Annotated[str, PlainValidator(http_url)]
+HttpsUrl = Annotated[str, PlainValidator(https_url)]
+SalesforceField = Annotated[str, PlainValidator(salesforce_field)]
+Share = Annotated[float, PlainValidator(share)]
 RuleDuration = Annotated[Duration, PlainValidator(rule_duration)]
 GraceDuration = Annotated[Duration, PlainValidator(grace_duration)]
 WallClockDuration = Annotated[timedelta, PlainValidator(wall_clock_duration)]

@@ -16,7 +16,16 @@ from pydantic import PlainValidator, model_validator
 
 from connector.config.credentials import env_name
 from connector.config.errors import show
-from connector.config.fields import HttpUrl, Text, WallClockDuration, choice, text
+from connector.config.fields import (
+    HttpsUrl,
+    HttpUrl,
+    SalesforceField,
+    Share,
+    Text,
+    WallClockDuration,
+    choice,
+    text,
+)
 from connector.config.runtime import JitterDuration, say
 from connector.config.schema_base import Section, fail_at, fail_many
 
@@ -73,7 +82,15 @@ class HubSpotSettings(Section):
 
 
 class SalesforceSettings(Section):
-    """``[crm.salesforce]``: a connected app, by client credentials or a JWT bearer."""
+    """``[crm.salesforce]``: a connected app, by client credentials or a JWT bearer.
+
+    ``login_url`` is the base of the token endpoint (a sandbox's ``https://test.salesforce.com``);
+    unset, client credentials log in at ``instance_url`` and JWT at login.salesforce.com.
+    ``lifecycle_field`` is the Lead and Contact picklist holding the lifecycle stage; unset, the
+    adapter's default (``Lifecycle_Stage__c``) applies. ``stop_writes_at`` and ``stop_calls_at``
+    are the shares of the org's daily API allocation (shared with every other integration) at
+    which the connector defers its writes, then stops calling until the allocation frees.
+    """
 
     instance_url: HttpUrl
     auth: Annotated[SalesforceAuth, PlainValidator(choice(SalesforceAuth, "auth"))] = (
@@ -89,6 +106,20 @@ class SalesforceSettings(Section):
     private_key_file: Text | None = None
     ca_bundle: Text | None = None
     api_version: Annotated[str, PlainValidator(parse_api_version)] = "59.0"
+    login_url: HttpsUrl | None = None
+    lifecycle_field: SalesforceField | None = None
+    stop_writes_at: Share = 0.8
+    stop_calls_at: Share = 0.95
+
+    @model_validator(mode="after")
+    def _shares_in_order(self) -> Self:
+        if self.stop_writes_at > self.stop_calls_at:
+            raise fail_at(
+                "stop_writes_at",
+                f"{self.stop_writes_at:g} is above stop_calls_at ({self.stop_calls_at:g}): the "
+                "connector stops writing before it stops calling",
+            )
+        return self
 
     @model_validator(mode="after")
     def _auth_keys(self) -> Self:

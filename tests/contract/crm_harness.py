@@ -50,10 +50,11 @@ calls answer 401; Salesforce logs in with OAuth, so revoked credentials already 
 APPLY = "apply"
 """The write-back contract runs: the adapter writes and the CRM has its ``ApplyExtras``."""
 CREATES_FIELDS = "creates_fields"
-"""``ensure_schema`` creates missing fields through the CRM's API (HubSpot's properties API), so a
-test can start from a CRM without them. Salesforce creates fields only through the Tooling API,
-which its emulator lacks: the adapter reports what an admin must create (adapters/salesforce/
-schema.py), and the harness seeds the fields an admin would have made."""
+"""``ensure_schema`` creates missing fields through the CRM's API and names them as the specs do
+(HubSpot's properties API), so a test can start from a CRM without them. The Salesforce adapter
+creates fields through the Tooling API, names them ``Object.Field__c`` (one spec is a field on Lead
+and on Contact), and its harness seeds the fields an admin would have made: its creation path is
+tested in ``test_adapter_schema_salesforce.py``."""
 REFUSES_TASKS_ON_HIDDEN = "refuses_tasks_on_hidden"
 """A task on a person the credentials may no longer read is refused, naming the missing scope
 (HubSpot: 403 ``MISSING_SCOPES``). The Salesforce emulator hides the object from queries and
@@ -65,7 +66,7 @@ CAPABILITIES: Mapping[str, str] = {
     ARCHIVED_PASS: "deletes found by a periodic archived pass",
     STATIC_TOKEN: "a static token that answers 401 once it stops working",
     APPLY: "write-back extras (test_adapter_apply.EXTRAS)",
-    CREATES_FIELDS: "an emulator that creates fields through the API",
+    CREATES_FIELDS: "ensure_schema on a CRM seeded without our fields, named as the specs are",
     REFUSES_TASKS_ON_HIDDEN: "an emulator that refuses a task write on an object it hides",
 }
 """Each capability in a few words, for the reason of a skipped test."""

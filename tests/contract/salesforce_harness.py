@@ -35,7 +35,7 @@ from adapters.salesforce.emulator.fields import number, text, typed
 from adapters.salesforce.emulator.schema import FieldDef, FieldType, ObjectDef
 from adapters.salesforce.emulator.timefmt import parse_datetime, sf_datetime
 from adapters.salesforce.emulator.writes import delete, update
-from rules.model import ObjectType
+from rules.model import ObjectType, StageEntry
 from tests.contract.crm_harness import APPLY, T0, CrmTask
 
 LEAD_FIELDS = {
@@ -170,10 +170,14 @@ class SalesforceHarness:
         with self.org.lock:
             self.org.behaviour = self._options.behaviour
 
-    def seed_people(self, count: int, *, seed: int = 7) -> list[str]:
-        """A seeded org that also holds the connector's fields, as after an admin's setup."""
-        org = seeded_org(seed, count, self.clock.now(), self._options)
-        add_connector_fields(org)
+    def seed_people(self, count: int, *, seed: int = 7, connector_fields: bool = True) -> list[str]:
+        """A seeded org that also holds the connector's fields, as after an admin's setup
+        (``connector_fields=False``: as before it, for ``ensure_schema`` to create them)."""
+        org = seeded_org(
+            seed, count, self.clock.now(), self._options, connector_fields=connector_fields
+        )
+        if connector_fields:
+            add_connector_fields(org)
         self._emu.reset(self._options, org)
         return sorted(self.expected(ObjectType.LEAD))
 
@@ -192,6 +196,27 @@ class SalesforceHarness:
                 for r in rows
                 if not r.get("IsConverted")
             }
+
+    def stage_histories(self) -> dict[str, tuple[StageEntry, ...]]:
+        """What the org's OpportunityHistory says (§12), by live Opportunity: each run of rows
+        with one ``StageName``, in ``CreatedDate`` then ``Id`` order, is a stay that the next run
+        ends."""
+        with self.org.lock:
+            live = {i for i, r in self.org.tables["Opportunity"].rows.items() if not r["IsDeleted"]}
+            rows = sorted(
+                (r["OpportunityId"], parse_datetime(r["CreatedDate"]), r["Id"], r["StageName"])
+                for r in self.org.tables["OpportunityHistory"].rows.values()
+                if not r["IsDeleted"] and r["OpportunityId"] in live
+            )
+        found: dict[str, list[StageEntry]] = {key: [] for key in live}
+        for opportunity, at, _, stage in rows:
+            stays = found[opportunity]
+            if stays and stays[-1].value == stage:
+                continue
+            if stays:
+                stays[-1] = replace(stays[-1], exited_at=at)
+            stays.append(StageEntry(stage, at))
+        return {key: tuple(stays) for key, stays in found.items()}
 
     def _deal_people(self) -> dict[str, tuple[str, ...]]:
         found: dict[str, set[str]] = {}
@@ -301,7 +326,8 @@ class SalesforceHarness:
 
 
 def add_connector_fields(org: Org) -> None:
-    """Add the connector's fields the org lacks (the emulator has no Tooling API to create them).
+    """Add the connector's fields the org lacks, as an admin does in Setup (tests that need the
+    adapter to create them through the Tooling API seed without them instead).
 
     Only missing fields are added, so an org whose seed already defines them keeps its own.
     """

@@ -132,6 +132,25 @@ def test_check_describes_each_option(runner: CliRunner, tmp_path: Path, line: st
     assert line in result.stdout.splitlines()
 
 
+def test_check_names_the_login_url_and_lifecycle_field_when_set(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    table = 'instance_url = "https://acme.my.salesforce.com"\n'
+    text = MINIMAL.replace(
+        table,
+        table + 'login_url = "https://test.salesforce.com"\nlifecycle_field = "Stage__c"\n',
+    )
+
+    result = runner.invoke(app, ["--config", str(write(tmp_path, text)), "check"])
+
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "CRM: salesforce at https://acme.my.salesforce.com (API 59.0, auth client_credentials,"
+        " client id in $SALESFORCE_CLIENT_ID, login at https://test.salesforce.com,"
+        " lifecycle stage in Stage__c)"
+    ) in result.stdout.splitlines()
+
+
 def test_invalid_config_exits_2_with_every_problem_on_stderr(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

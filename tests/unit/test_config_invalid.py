@@ -495,6 +495,53 @@ CASES = [
         'config.toml:7: crm.salesforce.username: required with auth = "jwt"',
     ),
     Case(
+        "salesforce-login-url-not-https",
+        'token_env = "HUBSPOT_ACCESS_TOKEN"\n',
+        'token_env = "HUBSPOT_ACCESS_TOKEN"\n\n[crm.salesforce]\n'
+        'instance_url = "https://acme.my.salesforce.com"\n'
+        'login_url = "http://test.salesforce.com"\n',
+        'config.toml:9: crm.salesforce.login_url: "http://test.salesforce.com" is not an https'
+        ' URL: write it as "https://host"',
+    ),
+    Case(
+        "salesforce-lifecycle-field-is-a-label",
+        'token_env = "HUBSPOT_ACCESS_TOKEN"\n',
+        'token_env = "HUBSPOT_ACCESS_TOKEN"\n\n[crm.salesforce]\n'
+        'instance_url = "https://acme.my.salesforce.com"\n'
+        'lifecycle_field = "Lifecycle Stage"\n',
+        'config.toml:9: crm.salesforce.lifecycle_field: "Lifecycle Stage" is not a Salesforce'
+        ' field API name: write it like "Lifecycle_Stage__c" (a letter, then letters, digits and'
+        " single underscores; custom fields end in __c)",
+    ),
+    Case(
+        "salesforce-lifecycle-field-is-a-relationship",
+        'token_env = "HUBSPOT_ACCESS_TOKEN"\n',
+        'token_env = "HUBSPOT_ACCESS_TOKEN"\n\n[crm.salesforce]\n'
+        'instance_url = "https://acme.my.salesforce.com"\n'
+        'lifecycle_field = "Stage__r"\n',
+        'config.toml:9: crm.salesforce.lifecycle_field: "Stage__r" is not a Salesforce field API'
+        ' name: write it like "Lifecycle_Stage__c" (a letter, then letters, digits and single'
+        " underscores; custom fields end in __c)",
+    ),
+    Case(
+        "salesforce-write-share-above-one",
+        'token_env = "HUBSPOT_ACCESS_TOKEN"\n',
+        'token_env = "HUBSPOT_ACCESS_TOKEN"\n\n[crm.salesforce]\n'
+        'instance_url = "https://acme.my.salesforce.com"\n'
+        "stop_writes_at = 80\n",
+        "config.toml:9: crm.salesforce.stop_writes_at: 80 is not a share: write a number above 0"
+        ' up to 1, or "80%"',
+    ),
+    Case(
+        "salesforce-writes-stop-after-calls",
+        'token_env = "HUBSPOT_ACCESS_TOKEN"\n',
+        'token_env = "HUBSPOT_ACCESS_TOKEN"\n\n[crm.salesforce]\n'
+        'instance_url = "https://acme.my.salesforce.com"\n'
+        'stop_writes_at = "96%"\n',
+        "config.toml:9: crm.salesforce.stop_writes_at: 0.96 is above stop_calls_at (0.95): the"
+        " connector stops writing before it stops calling",
+    ),
+    Case(
         "unsupported-store",
         'url = "sqlite:///test.db"',
         'url = "mysql://db/smarketing"',

@@ -336,6 +336,17 @@ Read = Callable[[Settings], object]
         ),
         pytest.param(
             '[crm]\nkind = "hubspot"',
+            '[crm]\nkind = "salesforce"\n\n[crm.salesforce]\n'
+            'instance_url = "https://acme--uat.sandbox.my.salesforce.com"\n'
+            'login_url = "https://test.salesforce.com"\nlifecycle_field = "acme__Stage__c"',
+            lambda s: (
+                s.crm.salesforce and (s.crm.salesforce.login_url, s.crm.salesforce.lifecycle_field)
+            ),
+            ("https://test.salesforce.com", "acme__Stage__c"),
+            id="salesforce-login-url-and-namespaced-lifecycle-field",
+        ),
+        pytest.param(
+            '[crm]\nkind = "hubspot"',
             '[crm]\nkind = "hubspot"\n\n[store]\nurl = "postgresql+psycopg://app@db/smarketing"'
             '\n\n[schedule]\nsync_every = "90 minutes"',
             lambda s: (s.store.url, s.schedule.sync_every),

@@ -67,6 +67,36 @@ def test_the_adapter_reads_what_the_rules_use() -> None:
     assert sf.lifecycle_field == "Lifecycle_Stage__c"
 
 
+def test_login_url_lifecycle_field_and_lead_statuses_reach_the_adapter() -> None:
+    settings = salesforce(login_url="https://test.salesforce.com", lifecycle_field="Stage__c")
+
+    sf = built(settings).settings
+
+    assert (sf.login_url, sf.lifecycle_field) == ("https://test.salesforce.com", "Stage__c")
+    assert sf.token_url == "https://test.salesforce.com/services/oauth2/token"
+    assert sf.lead_statuses == tuple(settings.ruleset.stage_map.lead_status)
+    assert "OPEN" in sf.lead_statuses  # the raw CRM values, as config.toml spells them
+    assert "Stage__c" not in sf.person_fields
+
+
+def test_the_allocation_shares_reach_the_adapter_and_default_to_80_and_95_percent() -> None:
+    defaults = built(salesforce()).settings
+    chosen = built(salesforce(stop_writes_at=0.5, stop_calls_at=0.9)).settings
+
+    assert (defaults.stop_writes_at, defaults.stop_at) == (0.8, 0.95)
+    assert (chosen.stop_writes_at, chosen.stop_at) == (0.5, 0.9)
+
+
+def test_a_lifecycle_field_the_rules_also_read_is_read_once() -> None:
+    settings = salesforce(lifecycle_field="country")  # config.toml's scoring reads it too
+    assert "country" in fields_used(settings.ruleset)
+
+    sf = built(settings).settings
+
+    assert "country" not in sf.person_fields
+    assert sf.lifecycle_field == "country"
+
+
 def test_the_owned_fields_follow_the_adapters_order() -> None:
     # The adapter pairs owned_fields with its OWNED_PROPERTIES by position.
     assert tuple(spec.name for spec in OWNED_SPECS) == OWNED_PROPERTIES

@@ -546,6 +546,13 @@ def test_missing_lead_statuses_are_named_with_what_the_org_has() -> None:
     assert "(it has: Open)" in problems[0]
 
 
+def test_lead_statuses_match_ignoring_case_as_the_rules_do() -> None:
+    lead = {"status": {"picklistValues": [{"value": "Working - Contacted", "active": True}]}}
+
+    assert status_problems(lead, ["working - contacted", "WORKING - CONTACTED"]) == []
+    assert len(status_problems(lead, ["Working-Contacted"])) == 1
+
+
 def test_person_properties_are_fields_on_leads_and_contacts_plus_the_task_fields() -> None:
     spec = PropertySpec(CONTACT, "smarketing_score", "Score", PropertyType.NUMBER)
 

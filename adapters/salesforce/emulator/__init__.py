@@ -41,13 +41,14 @@ Module map:
   · ``client`` (trusting, login-forwarding session) · ``standalone`` (``serve``)
 - request cycle: ``router`` (route table) · ``http`` (runtime, guard: session → allocation →
   fault) · ``routes/`` (``query``, ``sobjects``, ``collections``, ``composite``, ``replication``,
-  ``meta``) · ``render`` · ``describe`` · ``cursors`` · ``auth`` (sessions, OAuth) · ``limits`` ·
-  ``faults`` · ``errors``
+  ``meta``, ``tooling``) · ``render`` · ``describe`` · ``cursors`` · ``auth`` (sessions, OAuth) ·
+  ``limits`` · ``faults`` · ``errors``
 - SOQL: ``soql/`` (``lexer`` → ``parser`` → ``ast``; ``bind``, ``evaluate``, ``plan``, ``dates``)
 - state: ``org`` · ``store`` (rows and indexes) · ``schema``, ``fields``, ``catalog``,
   ``catalog_setup`` (objects and fields) · ``metadata`` (statuses, business hours) · ``ids`` ·
   ``timefmt``
-- saving: ``writes`` · ``values`` · ``checks`` · ``derive`` · ``history`` · ``conversion``
+- saving: ``writes`` · ``values`` · ``checks`` · ``derive`` · ``history`` · ``conversion`` ·
+  ``tooling`` (custom fields created through the Tooling API)
 - seeding: ``seed`` · ``seed_schema`` · ``seed_loader`` · ``seed_sales``
 - configuration: ``options`` (switches for every UNCONFIRMED fact) · ``clock``
 """

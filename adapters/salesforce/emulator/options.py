@@ -146,3 +146,8 @@ class EmulatorOptions:
     now: Callable[[], datetime] = system_now
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # The Tooling API's CustomField create (:mod:`.tooling`); False is an org without it, whose
+    # tooling paths answer 404 NOT_FOUND, as `smarketing setup` must handle (it lists the fields).
+    tooling_api: bool = True
+    # Usernames holding "Customize Application", which creating fields needs; None: every user.
+    customizers: frozenset[str] | None = None

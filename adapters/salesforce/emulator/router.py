@@ -1,4 +1,5 @@
-"""The route table and dispatch: every path the emulator serves (fact sheet §18.1).
+"""The route table and dispatch: every path the emulator serves (fact sheet §18.1, and the
+Tooling API's CustomField create, :mod:`.tooling`).
 
 Paths are matched without their trailing slash (simple-salesforce asks for ``query/`` and
 ``limits/``). Unknown paths answer 404 ``NOT_FOUND`` and wrong methods 405 in Salesforce's error
@@ -17,7 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .errors import SalesforceError, not_found
 from .faults import Traits
 from .http import Access, Ctx, Handler, Reply, Request, Runtime, error_reply, guarded
-from .routes import collections, composite, meta, query, replication, sobjects
+from .routes import collections, composite, meta, query, replication, sobjects, tooling
 
 READ = Access()
 WRITE = Access(traits=Traits(write=True))
@@ -87,6 +88,7 @@ def _table() -> list[Route]:
         ),
         ("POST", f"{DATA}/composite", _composite, WRITE),
         ("POST", f"{DATA}/composite/batch", _batch, WRITE),
+        ("POST", f"{DATA}/tooling/sobjects/CustomField", tooling.create_custom_field, WRITE),
     ]
     return [Route(m, _compile(t), h, a) for m, t, h, a in specs]
 

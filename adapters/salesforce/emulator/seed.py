@@ -50,8 +50,10 @@ _START = STATUS_VALUES[LeadStatus.NEW]
 _DQ = LeadStatus.DISQUALIFIED
 
 
-def load(org: Org, scenario: Scenario) -> None:
+def load(org: Org, scenario: Scenario, *, connector_fields: bool = True) -> None:
     """Fill ``org`` with the scenario; deterministic for the same scenario.
+
+    ``connector_fields=False`` leaves out the fields the connector writes (:mod:`.seed_schema`).
 
     Millions of small objects: the cyclic GC would rescan them on every generation-2 pass, so it is
     paused during the load, and ``gc.freeze()`` then keeps collections while serving from rescanning
@@ -61,15 +63,15 @@ def load(org: Org, scenario: Scenario) -> None:
     gc.disable()
     try:
         with org.lock:
-            _load(org, scenario)
+            _load(org, scenario, connector_fields=connector_fields)
     finally:
         gc.freeze()
         if was_enabled:
             gc.enable()
 
 
-def _load(org: Org, scenario: Scenario) -> None:
-    queue = define_org(org)
+def _load(org: Org, scenario: Scenario, *, connector_fields: bool = True) -> None:
+    queue = define_org(org, connector_fields=connector_fields)
     loader = Loader(org)
     loader.queue = queue
     _users(loader, scenario)
@@ -209,10 +211,19 @@ def _lead_history(
 
 
 def seeded_org(
-    seed: int, people: int, now: datetime, options: EmulatorOptions | None = None
+    seed: int,
+    people: int,
+    now: datetime,
+    options: EmulatorOptions | None = None,
+    *,
+    connector_fields: bool = True,
 ) -> Org:
-    """An org holding ``generate(seed, people, now)``; same arguments, same data."""
+    """An org holding ``generate(seed, people, now)``; same arguments, same data.
+
+    ``connector_fields=False``: an org whose admin has not created the connector's fields, for
+    ``smarketing setup`` to create through the Tooling API (:mod:`.seed_schema`).
+    """
     options = options or EmulatorOptions()
     org = Org(options.now, options.behaviour)
-    load(org, generate(seed, people, now))
+    load(org, generate(seed, people, now), connector_fields=connector_fields)
     return org

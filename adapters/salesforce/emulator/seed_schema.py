@@ -16,12 +16,13 @@ How the CRM-neutral scenario is spelled in Salesforce (see :mod:`.seed` for the 
   ``Email_Clicks__c``, ``Last_Click_Date__c``, ``Recent_Conversion_Date__c``,
   ``Last_Visit_Date__c`` (empty) and the formula ``Email_Domain__c`` (what
   ``config.salesforce.toml`` scores on).
-- **The connector's fields**, as an admin creates them from ``docs/salesforce.md`` (the emulator
-  has no Tooling API, so ``smarketing setup`` can only verify them): on Lead and Contact
-  ``Smarketing_Score__c`` Number(3,0), ``Smarketing_Score_Explanation__c`` Long Text Area(1000),
-  ``Smarketing_SLA_Status__c`` Text(20), ``Smarketing_SLA_Due__c`` Date/Time; on Task
+- **The connector's fields**, as an admin creates them from ``docs/salesforce.md``: on Lead and
+  Contact ``Smarketing_Score__c`` Number(3,0), ``Smarketing_Score_Explanation__c`` Long Text
+  Area(1000), ``Smarketing_SLA_Status__c`` Text(20), ``Smarketing_SLA_Due__c`` Date/Time; on Task
   ``Smarketing_Key__c`` Text(64), never External ID or Unique (§0.4), and ``Smarketing_Due__c``
   Date/Time. The names are the Salesforce adapter's defaults (``adapters/salesforce/schema.py``).
+  ``connector_fields=False`` leaves them out: an org where ``smarketing setup`` creates them
+  through the emulator's Tooling API (:mod:`.tooling`), as it would in an org whose admin has not.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def _people_fields() -> list[FieldDef]:
         # plain text, so lead conversion copies it to the Contact as it copies mapped fields.
         text("Email_Domain__c", 255),
     ]
-    return [stage, *dates, *engagement, *_connector_fields()]
+    return [stage, *dates, *engagement]
 
 
 def _connector_fields() -> list[FieldDef]:
@@ -110,19 +111,29 @@ def _connector_fields() -> list[FieldDef]:
     ]
 
 
-def define_custom_fields(org: Org) -> None:
-    """Add the custom fields the scenario and the connector use (idempotent)."""
+def define_custom_fields(org: Org, *, connector_fields: bool = True) -> None:
+    """Add the custom fields the scenario uses, and the connector's unless told not to
+    (idempotent)."""
     reasons = [*REJECTION_REASONS, *(p for p in PLACEHOLDER_REASONS if p)]
-    lead = [*_people_fields(), picklist("Rejection_Reason__c", reasons)]
+    ours = _connector_fields() if connector_fields else []
+    people = [*_people_fields(), *ours]
+    lead = [*people, picklist("Rejection_Reason__c", reasons)]
     task = [text("Smarketing_Key__c", 64), typed("Smarketing_Due__c", T.DATETIME)]
-    for object_name, fields in (("Lead", lead), ("Contact", _people_fields()), ("Task", task)):
+    for object_name, fields in (
+        ("Lead", lead),
+        ("Contact", people),
+        ("Task", task if connector_fields else []),
+    ):
         for definition in fields:
             org.add_field(object_name, definition)
 
 
-def define_org(org: Org) -> str:
-    """Statuses, business hours and the queue of a seeded org; returns the queue's id."""
-    define_custom_fields(org)
+def define_org(org: Org, *, connector_fields: bool = True) -> str:
+    """Statuses, business hours and the queue of a seeded org; returns the queue's id.
+
+    ``connector_fields=False`` leaves out the fields the connector writes (module docstring).
+    """
+    define_custom_fields(org, connector_fields=connector_fields)
     set_lead_statuses(org, ORG_LEAD_STATUSES)
     days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
     set_business_hours(org, ORG_TIMEZONE, dict.fromkeys(days, OFFICE_HOURS))

@@ -4,8 +4,8 @@
   journal took the (equal, empty) outer one with it: a collection call with ``allOrNone: false``
   whose failing record preceded a successful one answered 500.
 - The seed must define the fields the Salesforce adapter writes, under the adapter's default
-  names (``adapters/salesforce/settings.py``): the emulator has no Tooling API, so ``setup``
-  cannot create them.
+  names (``adapters/salesforce/settings.py``): the demo's org is one whose admin created them, so
+  ``setup`` only verifies them there.
 - Seeded engagement values must land in fields the org defines (a stray key once hid
   ``Recent_Conversion_Date__c``).
 """

@@ -43,7 +43,9 @@ def versions(_: Ctx) -> Reply:
 def resources(ctx: Ctx) -> Reply:
     """``GET /services/data/vXX.X/``."""
     base = f"/services/data/v{ctx.version}"
-    names = ("sobjects", "query", "queryAll", "limits", "composite")
+    names = ["sobjects", "query", "queryAll", "limits", "composite"]
+    if ctx.runtime.options.tooling_api:
+        names.append("tooling")
     return Reply(200, {name: f"{base}/{name}" for name in names})
 
 
