@@ -23,7 +23,8 @@ Mapping decisions (keep them in mind when reading the rules' input):
 - **Stage history**: each lifecycle value with a date field set is one stay, closed by the next
   dated stay (stages without a date field, e.g. Subscriber, have no entry).
 - **Opportunity** → ``Deal``: ``person_ids`` are the Contacts converted into it (see
-  :mod:`.links`); ``pipeline`` is ``None`` (one sales process); stage history is not on the row.
+  :mod:`.links`); ``pipeline`` is ``None`` (one sales process); stage history is not on the row
+  (the pull adds it from ``OpportunityHistory``, :mod:`.deal_history`).
 - **User** → ``Owner``: ``team`` = ``Department`` (orgs without roles have it; ``UserRole`` needs
   a parent lookup most orgs do not use for teams), ``timezone`` = ``TimeZoneSidKey``.
 """

@@ -19,14 +19,20 @@ configured fields exist and how to type them, then pages one query (2,000 rows p
 * **Full reconciliation**: Salesforce keeps deleted rows in the Recycle Bin for 15 days (§8, §14).
   When the window would start more than :data:`RECONCILE_AFTER` before ``started_at``, deletes may
   have been purged unseen, so the pull is a full one over ``queryAll`` (deletes still in the bin
-  are reported) and every batch's cursor has ``extra["full_reconcile"] = "true"``: the adapter
-  cannot know which stored ids are gone, the store can (every live id not delivered by this pull).
-  It is logged as a warning (F15: loudly).
+  are reported) and every batch's cursor has ``extra["full_reconcile"] = "true"``. The adapter
+  cannot know which stored ids are gone, the store can: like every full pull, its batches carry a
+  :class:`~adapters.base.protocol.Sweep`, and once it is done the store tombstones every live id
+  the pull did not deliver. It is logged as a warning (F15: loudly). The same happens when, once
+  a day, the delete log shows that the Recycle Bin was purged early since the last check
+  (:mod:`.purges`).
 
 What a row becomes: a live row → a ``Person`` or ``Deal``; a deleted row → ``deleted_ids``, or
 ``Merge(row, MasterRecordId)`` when it lost a merge (§14); a **converted Lead** →
 ``Merge(lead, ConvertedContactId)`` and no person: after conversion the Contact is the person
-(§14: converted leads are read-only), so local state re-keys to it.
+(§14: converted leads are read-only), so local state re-keys to it. A deal's ``stage_history``
+comes from ``OpportunityHistory`` (§12), read alongside by :mod:`.deal_history`: a full pull
+merge-joins one more stream in ``Id`` order (``ceil(history rows / 2,000)`` calls in all), an
+incremental pull reads the history of each page's live Opportunities with ``IN`` lists.
 
 Cursor semantics (what a stored batch cursor promises), as for HubSpot: incremental batches carry
 the newest ``(SystemModstamp, Id)`` delivered so far, never before the incoming cursor and never
@@ -42,11 +48,14 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Final
 
 from adapters.base.errors import ConfigurationError, MissingScopesError, NotFoundError
-from adapters.base.protocol import Cursor, Merge, PullBatch
+from adapters.base.protocol import Cursor, Merge, PullBatch, Sweep
+from adapters.salesforce import purges
 from adapters.salesforce.client import SalesforceClient
+from adapters.salesforce.deal_history import HistoryJoin, attach_by_ids
 from adapters.salesforce.errors import QueryLocatorExpired
 from adapters.salesforce.links import ConversionLinks
 from adapters.salesforce.mapping import (
@@ -57,6 +66,7 @@ from adapters.salesforce.mapping import (
     RecordMapper,
     parse_datetime,
 )
+from adapters.salesforce.purges import CHECKED
 from adapters.salesforce.settings import SalesforceSettings
 from adapters.salesforce.soql import Condition, Soql, and_, eq, ge, gt, le, or_
 from rules.model import Deal, ObjectType, Person, require_aware
@@ -134,7 +144,7 @@ class Puller:
             )
             yield from self._full(mapper, _Full("", started_at, True), cursor, started_at)
         else:
-            yield from self._incremental(mapper, cursor, started_at)
+            yield from self._incremental_or_reconcile(mapper, cursor, started_at)
         if mapper.unparsable:  # failure-modes R9: kept as text, and said so
             logger.warning(
                 "%s: kept values that did not parse as their field type: %s",
@@ -191,15 +201,40 @@ class Puller:
             return base.where(gt("Id", after)) if after else base
 
         after = start.after
+        sweep = Sweep(start.started)
+        history = HistoryJoin(partial(self._pages, include_deleted=False), start.after)
         for rows in self._pages(query, include_deleted=start.reconcile):
             after = str(rows[-1]["Id"]) if rows else after
             resume = {FULL_AFTER: after, FULL_STARTED: start.started.isoformat(), **flag}
-            yield replace(
-                self._batch(mapper, rows, started_at), cursor=Cursor(EPOCH, "", {**carry, **resume})
-            )
+            cursor = Cursor(EPOCH, "", {**carry, **resume})
+            batch = history.attach(self._batch(mapper, rows, started_at), after)
+            yield replace(batch, cursor=cursor, sweep=sweep)
         if mapper.spec is LEADS:
             self.links.covered(None, start.started)
-        yield PullBatch(mapper.object_type, cursor=Cursor(start.started, "", {**carry, **flag}))
+        # Everything up to the start is known, deletes included (the sweep covers purges).
+        done = Cursor(start.started, "", {**carry, **flag, CHECKED: start.started.isoformat()})
+        yield PullBatch(mapper.object_type, cursor=done, sweep=replace(sweep, done=True))
+
+    def _incremental_or_reconcile(
+        self, mapper: RecordMapper, cursor: Cursor, started_at: datetime
+    ) -> Iterator[PullBatch]:
+        """An incremental pull, unless the delete log says deletes were purged unseen."""
+        if not purges.check_due(cursor, started_at):
+            yield from self._incremental(mapper, cursor, started_at)
+            return
+        since = purges.last_checked(cursor)
+        purged = purges.purged_since(self.client, mapper.spec.sobject, since, started_at)
+        if purged is None:
+            yield from self._incremental(mapper, purges.checked(cursor, started_at), started_at)
+            return
+        logger.warning(
+            "%s: the Recycle Bin was purged since %s (the delete log begins %s): deletes may "
+            "have gone unseen, so this is a full reconciliation (cursor extra full_reconcile)",
+            mapper.spec.sobject,
+            since.isoformat(),
+            purged.isoformat(),
+        )
+        yield from self._full(mapper, _Full("", started_at, True), cursor, started_at)
 
     def _incremental(
         self, mapper: RecordMapper, cursor: Cursor, started_at: datetime
@@ -220,11 +255,13 @@ class Puller:
         best: _Key = (cursor.modified_at, cursor.last_id)
         seen: set[str] = set()
         last = Cursor(cursor.modified_at, cursor.last_id, extra)
+        history = partial(self._pages, include_deleted=False)
         for rows in self._pages(query, include_deleted=True):
             fresh = [row for row in rows if _first_time(seen, str(row["Id"]))]
             best = max([best, *(_key(row) for row in fresh)])
             last = Cursor(best[0], best[1], extra)
-            yield replace(self._batch(mapper, fresh, started_at), cursor=last)
+            batch = attach_by_ids(history, self._batch(mapper, fresh, started_at))
+            yield replace(batch, cursor=last)
         floor = started_at - self.settings.lookback
         if floor > last.modified_at:
             last = Cursor(floor, "", extra)
