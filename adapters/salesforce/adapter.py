@@ -28,10 +28,11 @@ from adapters.base.protocol import (
 from adapters.salesforce.apply import apply_actions
 from adapters.salesforce.client import SalesforceClient
 from adapters.salesforce.enrich import enrich_people
+from adapters.salesforce.fields_setup import ensure_fields
 from adapters.salesforce.owned import OWNED_PROPERTIES
 from adapters.salesforce.owners import pull_owners
 from adapters.salesforce.pull import Puller
-from adapters.salesforce.schema import check_org, ensure_fields
+from adapters.salesforce.schema import check_org
 from adapters.salesforce.settings import SalesforceSettings
 from rules.model import ObjectType, Owner, Person
 

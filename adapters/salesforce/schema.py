@@ -1,4 +1,4 @@
-"""The custom fields the connector writes in Salesforce: the mapping, the check, and their creation.
+"""The custom fields the connector writes in Salesforce: the mapping and the check.
 
 **The mapping** (the one place our property names meet Salesforce's API names):
 :data:`OWNED_PROPERTIES` pairs with ``settings.owned_fields`` in order, and :data:`SHAPES` says
@@ -23,7 +23,8 @@ statuses are checked against the ``Status`` picklist of the Lead describe (LeadS
 §12), at no extra call. A refused session or a missing permission is a problem in the report,
 never an exception.
 
-**Creating** (:func:`ensure_fields`; ``smarketing setup`` passes ``create=True``, otherwise the
+**Creating** (:func:`adapters.salesforce.fields_setup.ensure_fields`; ``smarketing setup`` passes
+``create=True``, otherwise the
 missing fields are only listed in a :class:`ConfigurationError`): each missing field is created
 through the Tooling API, ``POST tooling/sobjects/CustomField`` with ``{"FullName": "Lead.X__c",
 "Metadata": {...}}`` (Salesforce's Tooling API reference, not the fact sheet: UNCONFIRMED), Task
@@ -47,7 +48,6 @@ from adapters.base.errors import (
     MissingScopesError,
     NotFoundError,
     QuotaExhaustedError,
-    RecordError,
     RetryLaterError,
     SmarketingError,
 )
@@ -63,7 +63,6 @@ TASK_KEY: Final = "task key"
 TASK_DUE: Final = "task due"
 PERSON_OBJECTS: Final = ("Lead", "Contact")
 DESCRIBED: Final = ("Lead", "Contact", "Opportunity", "Task")
-TOOLING_FIELDS: Final = "tooling/sobjects/CustomField"
 _SOBJECTS: Final[Mapping[str, tuple[str, ...]]] = {
     ObjectType.LEAD: PERSON_OBJECTS,
     ObjectType.CONTACT: PERSON_OBJECTS,
@@ -317,88 +316,3 @@ def _describe_for_check(
     except SmarketingError as exc:
         problems.append(f"describing {sobject} failed: {exc}")
     return None, False
-
-
-def ensure_fields(
-    client: SalesforceClient,
-    settings: SalesforceSettings,
-    specs: Sequence[PropertySpec],
-    *,
-    create: bool = False,
-) -> tuple[str, ...]:
-    """Report the fields Salesforce lacks, or create them through the Tooling API.
-
-    Calls: one describe per object involved; with ``create``, one Tooling call per missing field.
-
-    Returns:
-        ``Object.Field`` of each field created (empty without ``create`` or when none is missing).
-
-    Raises:
-        ConfigurationError: Listing every field an admin must create or fix: without ``create``
-            whenever one is missing, with it when Salesforce has no Tooling API or refused a field.
-    """
-    fields = written_fields(settings, specs)
-    described = {s: describe(client, s) for s in dict.fromkeys(f.sobject for f in fields)}
-    problems: list[str] = []
-    missing: list[OwnedField] = []
-    for owned in fields:
-        found = described[owned.sobject].get(owned.name.lower())
-        if found is None:
-            missing.append(owned)
-        else:
-            problems += fit_problems(owned, found)
-    created = _create(client, missing, problems) if create else []
-    problems += [] if create else [missing_text(owned) for owned in missing]
-    if problems:
-        done = f" (created: {', '.join(created)})" if created else ""
-        raise ConfigurationError(f"Salesforce fields need an admin{done}: {'; '.join(problems)}")
-    return tuple(created)
-
-
-def tooling_body(owned: OwnedField) -> JsonDict:
-    """The Tooling API ``CustomField`` of a field: never External ID or Unique (§4)."""
-    home = "Activity" if owned.sobject == "Task" else owned.sobject
-    label = owned.name.removesuffix("__c").replace("_", " ")
-    metadata = {**owned.shape.metadata, "label": label, "description": "Written by Smarketing"}
-    return {"FullName": f"{home}.{owned.name}", "Metadata": metadata}
-
-
-def _create(
-    client: SalesforceClient, missing: Sequence[OwnedField], problems: list[str]
-) -> list[str]:
-    created: list[str] = []
-    for owned in missing:
-        try:
-            body, label = tooling_body(owned), f"create field {owned.where}"
-            client.rest("POST", TOOLING_FIELDS, json=body, label=label)
-        except NotFoundError as exc:
-            raise ConfigurationError(
-                f"this Salesforce has no Tooling API ({TOOLING_FIELDS} answered 404), so the "
-                f"connector cannot create fields: {_listing(missing, created)}"
-            ) from exc
-        except MissingScopesError as exc:
-            raise MissingScopesError(
-                f"the integration user may not create fields ({exc}): grant it 'Customize "
-                f"Application', or have an admin create them: {_listing(missing, created)}",
-                scopes=("Customize Application",),
-                status=exc.status,
-                code=exc.code,
-            ) from exc
-        except RecordError as exc:
-            problems.append(_refusal(owned, exc))
-            continue
-        created.append(owned.where)
-    return created
-
-
-def _listing(missing: Sequence[OwnedField], created: Collection[str]) -> str:
-    return "; ".join(missing_text(m) for m in missing if m.where not in created)
-
-
-def _refusal(owned: OwnedField, exc: RecordError) -> str:
-    if exc.code == "DUPLICATE_DEVELOPER_NAME":  # it exists, but describe did not show it
-        return (
-            f"{owned.where} exists but the integration user cannot see it: grant it Read and "
-            "Edit in the field's field-level security (or the user's permission set)"
-        )
-    return f"{owned.where} could not be created: {exc}; {missing_text(owned)}"

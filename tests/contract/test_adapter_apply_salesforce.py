@@ -41,7 +41,8 @@ from adapters.salesforce.emulator.faults import FaultInjector, Traits
 from adapters.salesforce.emulator.fields import number, text, typed
 from adapters.salesforce.emulator.schema import FieldType
 from adapters.salesforce.enrich import enrich_people
-from adapters.salesforce.schema import check_org, ensure_fields
+from adapters.salesforce.fields_setup import ensure_fields
+from adapters.salesforce.schema import check_org
 from rules.model import ObjectType, Person
 from tests.contract.salesforce_harness import SalesforceHarness
 

@@ -3,7 +3,7 @@
 An org seeded without the connector's fields gets them from ``ensure_schema`` (``smarketing
 setup``): describe then lists them, ``check`` finds nothing to fix and a score can be written. An
 org without the Tooling API, or a user without "Customize Application", gets the list of what an
-admin must create instead (adapters/salesforce/schema.py, emulator/tooling.py).
+admin must create instead (adapters/salesforce/fields_setup.py, emulator/tooling.py).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from adapters.base.protocol import OutcomeStatus, PropertySpec, PropertyType, Pr
 from adapters.base.protocol import TaskCreate as Create
 from adapters.salesforce.apply import convert_value, for_field, group_updates
 from adapters.salesforce.enrich import queries_in, status_history, to_activity
+from adapters.salesforce.fields_setup import tooling_body
 from adapters.salesforce.outcomes import Item, interpret, verdict_of
 from adapters.salesforce.schema import (
     SHAPES,
@@ -26,7 +27,6 @@ from adapters.salesforce.schema import (
     fit_problems,
     missing_text,
     status_problems,
-    tooling_body,
     written_fields,
 )
 from adapters.salesforce.settings import SalesforceSettings
