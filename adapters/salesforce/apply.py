@@ -7,8 +7,10 @@
   property names become the org's field names through :func:`~.owned.field_names`, and values are
   converted by the field's type (:func:`convert_value`); a value that cannot be valid is rejected
   without a call (failure-modes R9). Setting values is idempotent, so the client's retry policy
-  may repeat an update call.
-- **Tasks** are created and closed by key (:mod:`adapters.salesforce.tasks`).
+  may repeat an update call. Upsert by External ID (§5) would add nothing here: the connector
+  never creates Leads, Contacts or Opportunities, and an update by ``Id`` is already idempotent.
+- **Tasks** are the only records the connector creates, and Task may refuse an External ID field
+  (§0.4), so they are created and closed by a key of our own (:mod:`adapters.salesforce.tasks`).
 - **Daily allocation** (§10, failure-modes R6): once the org's use reaches
   ``settings.stop_writes_at`` of its allocation, every action is deferred (retry later, the reason
   naming the share) without a call. When Salesforce refuses a call with
