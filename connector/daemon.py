@@ -44,6 +44,7 @@ from connector.logs import FIELDS, log_event
 from connector.metrics import Metrics
 from connector.status import Health, Role, StatusServer
 from connector.store import StoreError, WallClock, utc_now
+from connector.sync import CycleStopped
 
 log = logging.getLogger("smarketing.daemon")
 
@@ -320,12 +321,12 @@ class Daemon:
                 log_event(log, "API quota used up: pausing", resume_at=self._paused_until)
         except FatalError as exc:
             self._raised(exc, started, fatal=True)
+        except CycleStopped as exc:
+            # The cycle honoured our stop request: what it committed stays, the rest is judged
+            # next time; that is a clean stop, not a failure. Any other error is one, even
+            # while stopping: it must not hide behind the stop.
+            log_event(log, "cycle stopped", reason=type(exc).__name__, detail=str(exc))
         except Exception as exc:  # noqa: BLE001  # one bad cycle must not end the daemon
-            if self._stop.is_set():
-                # The cycle honoured our stop request: what it committed stays, the rest is
-                # judged next time; that is a clean stop, not a failure.
-                log_event(log, "cycle stopped", reason=type(exc).__name__)
-                return
             self._raised(exc, started, fatal=False)
         else:
             self._finished(report)

@@ -39,6 +39,7 @@ from connector.logs import configure_logging
 from connector.metrics import Metrics
 from connector.status import Role
 from connector.store import Lease, StoreUnavailableError
+from connector.sync import CycleStopped
 from tests.unit.test_metrics import Report
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config.toml"
@@ -285,7 +286,7 @@ def test_a_cycle_that_stops_on_request_is_not_a_failure(settings: Settings) -> N
     def stopping(stop: threading.Event) -> CycleReport:
         entered.set()
         stop.wait(WAIT)
-        raise RuntimeError("stopped while pulling contact")  # what SyncCycle raises
+        raise CycleStopped("stopped while pulling contact")  # what SyncCycle raises
 
     stop = threading.Event()
     metrics = Metrics()
@@ -299,6 +300,26 @@ def test_a_cycle_that_stops_on_request_is_not_a_failure(settings: Settings) -> N
 
     assert run.codes == [0]
     assert b'smarketing_cycles_total{result="failed"} 1.0' not in metrics.exposition()
+
+
+def test_an_error_while_stopping_is_still_a_failure(settings: Settings) -> None:
+    entered = threading.Event()
+
+    def failing(stop: threading.Event) -> CycleReport:
+        entered.set()
+        stop.wait(WAIT)
+        raise RuntimeError("the store connection broke")  # not a stop: must not look like one
+
+    stop = threading.Event()
+    metrics = Metrics()
+    daemon = Daemon(settings, failing, lease=FakeLease(), metrics=metrics, stop=stop, clock=Clock())
+    with running(daemon, stop) as run:
+        assert entered.wait(WAIT)
+        stop.set()
+        assert run.returned.wait(WAIT)
+
+    assert run.codes == [0]
+    assert b'smarketing_cycles_total{result="failed"} 1.0' in metrics.exposition()
 
 
 def test_a_cycle_that_ignores_stop_is_abandoned_within_the_bound(settings: Settings) -> None:
