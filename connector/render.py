@@ -80,6 +80,11 @@ def plan_text(report: CycleReport, crm: str) -> str:
     for kind, counts in sorted(report.outcomes.items()):
         results = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         lines.append(f"  sent {kind}: {results}")
+    if report.held_back:
+        lines.append(
+            f"  held back: {report.held_back} writes the CRM refused before "
+            "(sent again once the record changes, or a day later)"
+        )
     overdue = [b for b in report.breaches if b.status == "overdue"]
     missing = [b for b in report.breaches if b.status == "missing_reason"]
     lines.append(

@@ -26,8 +26,10 @@ from datetime import datetime, timedelta
 
 from adapters.base.protocol import Action, CrmAdapter, PullBatch
 from connector.failpoints import failpoint
+from connector.logs import log_event
 from connector.plan import OWNED_PROPERTIES, Breach, OpenTask, breaches, format_instant, plan
 from connector.rechecks import next_check
+from connector.refusals import held_back, still_held
 from connector.store import Store
 from connector.store.values import OutboxEntry, RunStatus
 from rules.decisions import RecordDecision, SlaState
@@ -78,6 +80,7 @@ class CycleReport:
     cursor_lag_seconds: Mapping[str, float] = field(default_factory=dict)
     unknown_values: Mapping[str, int] = field(default_factory=dict)
     decisions: tuple[RecordDecision, ...] = ()
+    held_back: int = 0  # refused writes not sent again yet (connector.refusals)
 
 
 class CycleStopped(Exception):
@@ -153,7 +156,12 @@ class SyncCycle:
                 run_id,
                 report.finished_at,
                 RunStatus.OK,
-                counts={**report.pulled, "judged": report.judged, **report.actions},
+                counts={
+                    **report.pulled,
+                    "judged": report.judged,
+                    "held_back": report.held_back,
+                    **report.actions,
+                },
                 api_calls=sum(api_calls.values()),
             )
         return report
@@ -167,7 +175,9 @@ class SyncCycle:
         evaluator = Evaluator(self._ruleset, owners)
         people = self._to_judge(work)
         decisions, enriched, unknown = self._judge(work, evaluator, people)
-        wanted = self._plan(work, decisions, {(p.object_type, p.id): p for p in people})
+        wanted, held = self._plan(work, decisions, {(p.object_type, p.id): p for p in people})
+        if held:
+            log_event(log, "refused writes held back", held_back=held)
         found = breaches(decisions)
         outcomes: dict[str, Counter[str]] = {}
         if work.dry_run:
@@ -199,6 +209,7 @@ class SyncCycle:
             cursor_lag_seconds=self._cursor_lag(work),
             unknown_values=unknown,
             decisions=tuple(decisions),
+            held_back=held,
         )
 
     def _owners(self, work: _Work) -> dict[str, Owner]:
@@ -303,22 +314,29 @@ class SyncCycle:
 
     def _plan(
         self, work: _Work, decisions: Sequence[RecordDecision], people: Mapping[Ref, Person]
-    ) -> list[Action]:
+    ) -> tuple[list[Action], int]:
+        """The actions ``decisions`` need, and how many refused writes were held back."""
         written: dict[tuple[Ref, str], str] = {}
+        held: dict[tuple[Ref, str], str] = {}
         open_tasks: list[OpenTask] = []
         for object_type in sorted({d.record_type for d in decisions}):
             ids = [d.record_id for d in decisions if d.record_type is object_type]
-            written.update(self._previous_values(people, object_type, ids))
+            values, refused = self._previous_values(work, people, object_type, ids)
+            written.update(values)
+            held.update(refused)
             open_tasks.extend(_open_task(e) for e in self._store.open_tasks(object_type, ids))
-        return plan(decisions, written=written, open_tasks=open_tasks, as_of=work.as_of)
+        actions = plan(decisions, written=written, open_tasks=open_tasks, as_of=work.as_of)
+        return actions, held_back(decisions, held)
 
     def _previous_values(
-        self, people: Mapping[Ref, Person], object_type: ObjectType, ids: list[str]
-    ) -> dict[tuple[Ref, str], str]:
-        """Our properties' current values: what is waiting to be sent, else what we last wrote,
-        else what the CRM showed.
+        self, work: _Work, people: Mapping[Ref, Person], object_type: ObjectType, ids: list[str]
+    ) -> tuple[dict[tuple[Ref, str], str], dict[tuple[Ref, str], str]]:
+        """Our properties' current values, and the refused ones among them.
 
-        Falling back to the CRM's values means a lost local store does not rewrite every score.
+        The current value is what is waiting to be sent, else a refused value still held back
+        (:func:`connector.refusals.still_held`), else what we last wrote, else what the CRM
+        showed. Falling back to the CRM's values means a lost local store does not rewrite every
+        score.
         """
         values: dict[tuple[Ref, str], str] = {}
         for rid in ids:
@@ -329,11 +347,14 @@ class SyncCycle:
                 shown = person.fields.get(prop)
                 if shown is not None:
                     values[((object_type, rid), prop)] = _as_text(shown)
-        stored = self._store.written_values(object_type, ids)
-        stored.update(self._store.pending_values(object_type, ids))
+        pending = self._store.pending_values(object_type, ids)
+        modified = {rid: p.updated_at for (t, rid), p in people.items() if t is object_type}
+        held = still_held(self._store.refused_values(object_type, ids), modified, work.as_of)
+        refused = {key: value for key, value in held.items() if key not in pending}
+        stored = {**self._store.written_values(object_type, ids), **refused, **pending}
         for (rid, prop), value in stored.items():
             values[((object_type, rid), prop)] = value
-        return values
+        return values, {((object_type, rid), prop): v for (rid, prop), v in refused.items()}
 
     def _schedule_rechecks(self, work: _Work, decisions: Iterable[RecordDecision]) -> None:
         checks: dict[ObjectType, dict[str, datetime | None]] = {}

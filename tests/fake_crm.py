@@ -53,6 +53,11 @@ class FakeCrm:
     calls: Counter[tuple[str, int]] = field(default_factory=Counter)
     crash_after_apply: bool = False
     kind: str = "fake"
+    refuse: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(record id, property) -> the reason every write of that property is refused with, as a
+    validation rule or a field the value does not fit would refuse it."""
+    refused: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """How many writes of each (record id, property) were refused."""
 
     # -- test helpers ----------------------------------------------------------------------
 
@@ -118,6 +123,10 @@ class FakeCrm:
 
     def _apply_one(self, action: Action) -> ActionOutcome:
         if isinstance(action, PropertyUpdate):
+            reason = self.refuse.get((action.record_id, action.property))
+            if reason is not None:
+                self.refused[(action.record_id, action.property)] += 1
+                return ActionOutcome(action.key, OutcomeStatus.REJECTED, reason=reason)
             person = self.people[action.record_id]
             fields = {**person.fields, action.property: action.value or None}
             self.people[action.record_id] = replace(person, fields=fields, updated_at=self.now)

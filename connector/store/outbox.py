@@ -25,7 +25,7 @@ from adapters.base.protocol import (
 from connector.store import codec, records, rejections, written
 from connector.store.errors import CorruptRowError, StoreInputError
 from connector.store.tables import OutboxRow
-from connector.store.values import PENDING_STATUSES, OutboxEntry, OutboxStatus
+from connector.store.values import PENDING_STATUSES, OutboxEntry, OutboxStatus, RefusedValue
 from rules.model import ObjectType
 
 CHUNK = 500
@@ -180,6 +180,56 @@ def pending_values(
             if isinstance(action, PropertyUpdate):
                 found[(action.record_id, action.property)] = action.value
     return found
+
+
+def refused_values(
+    session: Session, record_type: ObjectType, ids: Iterable[str]
+) -> dict[tuple[str, str], RefusedValue]:
+    """Property values of the records ``ids`` that the CRM refused and nothing replaced since, by
+    (record id, property), with when they were refused (the row's last update).
+
+    A value counts when the latest update planned for its property (by plan time) was rejected
+    and no value was written to (or found in) that property after the rejection. The planner
+    holds such a value back for a while instead of sending it again (``connector.refusals``).
+    """
+    candidates = _refused_ids(session, record_type, ids)
+    latest: dict[tuple[str, str], tuple[OutboxRow, PropertyUpdate]] = {}
+    for start in range(0, len(candidates), CHUNK):
+        query = (
+            select(OutboxRow)
+            .where(
+                OutboxRow.record_type == record_type.value,
+                col(OutboxRow.record_id).in_(candidates[start : start + CHUNK]),
+                OutboxRow.kind == ActionKind.UPDATE_PROPERTY.value,
+            )
+            .order_by(col(OutboxRow.created_at), col(OutboxRow.updated_at), col(OutboxRow.key))
+        )
+        for row in session.exec(query):
+            action = _entry(row).action
+            if isinstance(action, PropertyUpdate):
+                latest[(action.record_id, action.property)] = (row, action)
+    overwritten = written.written_at(session, record_type, candidates)
+    found: dict[tuple[str, str], RefusedValue] = {}
+    for identity, (row, action) in sorted(latest.items()):
+        written_after = identity in overwritten and overwritten[identity] > row.updated_at
+        if row.status == OutboxStatus.REJECTED.value and not written_after:
+            found[identity] = RefusedValue(action.value, row.updated_at)
+    return found
+
+
+def _refused_ids(session: Session, record_type: ObjectType, ids: Iterable[str]) -> list[str]:
+    """Those of ``ids`` with a rejected property update (few: the rest cost one indexed query)."""
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), CHUNK):
+        query = select(OutboxRow.record_id).where(
+            OutboxRow.record_type == record_type.value,
+            col(OutboxRow.record_id).in_(wanted[start : start + CHUNK]),
+            OutboxRow.kind == ActionKind.UPDATE_PROPERTY.value,
+            OutboxRow.status == OutboxStatus.REJECTED.value,
+        )
+        found.update(session.exec(query.distinct()))
+    return sorted(found)
 
 
 def open_task_counts(session: Session) -> dict[str, int]:

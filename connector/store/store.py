@@ -27,6 +27,7 @@ from connector.store.values import (
     OutboxEntry,
     PullResult,
     Record,
+    RefusedValue,
     RejectedItem,
     RunStatus,
     SyncRun,
@@ -293,6 +294,13 @@ class Store:
         """Property values planned but not yet confirmed, by (record id, property)."""
         with self._transaction() as session:
             return outbox.pending_values(session, record_type, _as_ids(ids))
+
+    def refused_values(
+        self, record_type: ObjectType, ids: str | Iterable[str]
+    ) -> dict[tuple[str, str], RefusedValue]:
+        """Property values the CRM refused and nothing replaced since, by (record id, property)."""
+        with self._transaction() as session:
+            return outbox.refused_values(session, record_type, _as_ids(ids))
 
     def open_task_counts(self) -> dict[str, int]:
         """Open tasks (created, not closed) by rule: the breaches open in the CRM right now."""

@@ -89,6 +89,14 @@ class SyncRun:
 
 
 @dataclass(frozen=True, slots=True)
+class RefusedValue:
+    """A property value the CRM refused (R3) and nothing has replaced since, and when it did."""
+
+    value: str
+    rejected_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class RejectedItem:
     """A permanent refusal of one field (or action) of one record, shown in the report (R3)."""
 

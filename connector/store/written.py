@@ -36,6 +36,21 @@ def read(
     return found
 
 
+def written_at(
+    session: Session, record_type: ObjectType, ids: Iterable[str]
+) -> dict[tuple[str, str], datetime]:
+    """When each value of the records ``ids`` was written (or found), by (record id, property)."""
+    wanted = sorted(set(ids))
+    found: dict[tuple[str, str], datetime] = {}
+    for start in range(0, len(wanted), CHUNK):
+        query = select(WrittenRow).where(
+            WrittenRow.record_type == record_type.value,
+            col(WrittenRow.record_id).in_(wanted[start : start + CHUNK]),
+        )
+        found.update(((row.record_id, row.property), row.written_at) for row in session.exec(query))
+    return found
+
+
 def record(
     session: Session,
     record_type: ObjectType,

@@ -84,3 +84,8 @@ def test_the_text_summary_says_what_was_planned_and_what_became_of_it() -> None:
     assert "sent update_property: 887 done, 16 rejected" in text
     assert "Open breaches: 1 overdue follow-ups (0 escalated), 0 missing rejection reasons" in text
     assert "would plan" in plan_text(_report(dry_run=True), "HubSpot")
+
+
+def test_the_text_summary_counts_refused_writes_held_back_only_when_there_are_some() -> None:
+    assert "held back: 3 writes the CRM refused" in plan_text(_report(held_back=3), "HubSpot")
+    assert "held back" not in plan_text(_report(), "HubSpot")

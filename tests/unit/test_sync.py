@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.base.protocol import PropertyUpdate
 from connector.plan import SCORE, SLA_DUE, SLA_STATUS
 from connector.store import Store
 from connector.sync import CycleOptions, CycleReport, SyncCycle
@@ -247,3 +249,68 @@ def test_our_own_write_back_read_again_is_not_judged_again(h: Harness) -> None:
 
     assert report.pulled["contact"] == 2
     assert [d.record_id for d in report.decisions] == ["102"]
+
+
+# -- writes the CRM refuses ----------------------------------------------------------------
+
+REFUSED = kyiv(15, 11, 31)  # Monday, an hour before the SLA of the fixture's people falls due
+INVALID = "FIELD_CUSTOM_VALIDATION_EXCEPTION: a disqualified lead needs a reason"
+
+
+def _updated(report: CycleReport) -> set[tuple[str, str]]:
+    return {(a.record_id, a.property) for a in report.plan if isinstance(a, PropertyUpdate)}
+
+
+@pytest.mark.parametrize(
+    ("later", "resent"),
+    [
+        (timedelta(hours=1), False),
+        (timedelta(hours=23, minutes=59), False),
+        (timedelta(days=1), True),  # an admin may have fixed the field meanwhile
+    ],
+    ids=["an hour later", "a minute short of a day", "a day later"],
+)
+def test_a_refused_write_is_sent_again_only_a_day_later_while_the_record_is_unchanged(
+    h: Harness, caplog: pytest.LogCaptureFixture, later: timedelta, resent: bool
+) -> None:
+    caplog.set_level(logging.INFO, logger="smarketing.sync")
+    h.crm.refuse[("101", SCORE)] = INVALID
+    h.now = REFUSED
+    assert h.cycle().outcomes["update_property"] == {"done": 7, "rejected": 1}
+    h.now = REFUSED + later  # the SLA has fallen due: 101 is judged again, unchanged in the CRM
+
+    report = h.cycle()
+
+    assert ("101", SLA_STATUS) in _updated(report)
+    assert (("101", SCORE) in _updated(report)) is resent
+    assert h.crm.refused[("101", SCORE)] == (2 if resent else 1)
+    assert [i.attempts for i in h.store.rejected_items()] == [2 if resent else 1]
+    assert report.held_back == h.store.last_runs()[0].counts["held_back"] == (0 if resent else 1)
+    assert ("refused writes held back" in caplog.messages) is not resent
+
+
+def test_a_refused_write_is_sent_again_once_the_record_changes_in_the_crm(h: Harness) -> None:
+    h.crm.refuse[("101", SCORE)] = INVALID
+    h.now = REFUSED
+    h.cycle()
+    h.now = h.crm.now = REFUSED + timedelta(minutes=5)
+    h.crm.put(replace(h.crm.people["101"], company="Renamed Ltd"))  # a rep edits the record
+
+    report = h.cycle()
+
+    assert ("101", SCORE) in _updated(report)
+    assert report.held_back == 0
+    assert h.crm.refused[("101", SCORE)] == 2
+
+
+def test_a_new_value_of_a_refused_property_is_sent_at_once(h: Harness) -> None:
+    h.crm.refuse[("101", SLA_STATUS)] = INVALID
+    h.now = REFUSED
+    h.cycle()  # "on_track" refused
+    h.now = REFUSED + timedelta(hours=1)
+
+    report = h.cycle()
+
+    assert ("101", SLA_STATUS) in _updated(report)  # "overdue" is not what was refused
+    assert report.held_back == 0
+    assert h.crm.refused[("101", SLA_STATUS)] == 2
