@@ -32,6 +32,7 @@ from connector.rechecks import next_check
 from connector.refusals import held_back, still_held
 from connector.store import Store
 from connector.store.values import OutboxEntry, RunStatus
+from connector.versions import new_versions
 from rules.decisions import RecordDecision, SlaState
 from rules.evaluate import Evaluator
 from rules.model import ObjectType, Owner, Person
@@ -240,32 +241,11 @@ class SyncCycle:
                 failpoint("pulled")
 
     def _versions(self, batch: PullBatch) -> tuple[PullBatch, set[str]]:
-        """The batch with known history carried over, and the ids that really changed.
-
-        A lookback re-read brings a version the store already has, and our own write-back brings
-        a version that differs only in our properties and its modification stamps: neither may
-        cost judging or enrichment, and history from an earlier enrichment is carried over, since
-        a page never carries it. Any other change counts.
-        """
+        """The batch with known history carried over, and the ids that really changed."""
         if not batch.people:
             return batch, set()
         stored = self._store.get_records(batch.object_type, [p.id for p in batch.people])
-        people: list[Person] = []
-        changed: set[str] = set()
-        for pulled in batch.people:
-            known = stored.get(pulled.id)
-            person = pulled
-            if isinstance(known, Person):
-                person = replace(
-                    pulled,
-                    status_history=pulled.status_history or known.status_history,
-                    activities=pulled.activities or known.activities,
-                )
-            if not isinstance(known, Person) or _judged_part(known) != _judged_part(person):
-                changed.add(person.id)
-                person = pulled  # a new version: its history is fetched again when needed
-            people.append(person)
-        return replace(batch, people=tuple(people)), changed
+        return new_versions(batch, stored)
 
     def _keep(self, work: _Work, batch: PullBatch, changed: set[str]) -> None:
         for person in batch.people:
@@ -396,19 +376,6 @@ class SyncCycle:
             if cursor is not None:
                 lags[str(object_type)] = max(0.0, (work.as_of - cursor.modified_at).total_seconds())
         return lags
-
-
-def _judged_part(person: Person) -> Person:
-    """``person`` without what our own write-back changes: our properties and the modification
-    stamps (``updated_at`` and fields mirroring it, such as ``lastmodifieddate``). Any other
-    difference is a real change, e.g. the activity counters a logged call updates."""
-    stamp = person.updated_at
-    fields = {
-        name: value
-        for name, value in person.fields.items()
-        if name not in OWNED_PROPERTIES and not (stamp is not None and value == stamp)
-    }
-    return replace(person, updated_at=None, fields=fields)
 
 
 def _needs_history(decision: RecordDecision) -> bool:
