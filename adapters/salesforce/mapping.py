@@ -4,7 +4,10 @@ Which fields are read is a table (:data:`SPECS`): the standard fields of each ob
 configured ones (lifecycle picklist, stage dates, rejection reason, owned fields, extra fields)
 *when the org's describe lists them* (§7). A configured field the object lacks is left out and
 named in a warning (failure-modes F17: schema drift is ignored, never a crash), so one
-``person_fields`` setting serves both Lead and Contact.
+``person_fields`` setting serves both Lead and Contact. A Contact lacks the Lead's address and
+company fields, but holds them under other names: those are read instead
+(:data:`CONTACT_EQUIVALENTS`), and a Contact lacking the rejection-reason field is no drift
+(Contacts have no ``Status`` to be rejected with).
 
 Typing follows describe's ``type`` (§7): ``int``/``double``/``currency``/``percent`` → ``int``
 when whole, else ``float``; ``datetime`` → aware UTC ``datetime`` (``+0000``, ``Z`` or ``+00:00``,
@@ -19,7 +22,10 @@ Mapping decisions (keep them in mind when reading the rules' input):
   lifecycle picklist, ``lead_status`` = ``Status``, ``updated_at`` = ``SystemModstamp`` (the
   cursor field, §14).
 - **Contact** → ``Person(object_type=CONTACT)``: ``company`` = ``Account.Name`` (a parent field,
-  no extra call); Contacts have no ``Status``, so ``lead_status`` is ``None``.
+  no extra call); Contacts have no ``Status``, so ``lead_status`` is ``None``. A configured Lead
+  field the Contact lacks is read from its equivalent and shown under the Lead's name
+  (``fields["Industry"]`` = the row's ``Account.Industry``), so the rules read it unchanged; an
+  equivalent on the Account is typed from the Account's describe (one more call, when needed).
 - **Stage history**: each lifecycle value with a date field set is one stay, closed by the next
   dated stay (stages without a date field, e.g. Subscriber, have no entry).
 - **Opportunity** → ``Deal``: ``person_ids`` are the Contacts converted into it (see
@@ -34,7 +40,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -100,14 +106,42 @@ CONVERTERS: Final[Mapping[str, Converter]] = {
 """Describe ``type`` → converter; every other type stays a string (§7)."""
 
 
+CONTACT_EQUIVALENTS: Final[Mapping[str, str]] = {
+    "Street": "MailingStreet",
+    "City": "MailingCity",
+    "State": "MailingState",
+    "StateCode": "MailingStateCode",
+    "PostalCode": "MailingPostalCode",
+    "Country": "MailingCountry",
+    "CountryCode": "MailingCountryCode",
+    "Industry": "Account.Industry",
+    "NumberOfEmployees": "Account.NumberOfEmployees",
+    "AnnualRevenue": "Account.AnnualRevenue",
+    "Website": "Account.Website",
+}
+"""Lead standard field → where a Contact holds it: lead conversion copies the Lead's Address to
+the Contact's Mailing Address, and Industry, No. of Employees, Annual Revenue and Website to the
+Account (Salesforce Help, "Lead Conversion Field Mapping"). ``Company`` becomes the Account's
+``Name``, read as ``company`` already; ``Title`` needs no entry (Contact has one)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ObjectSpec:
-    """What is read of one object type."""
+    """What is read of one object type.
+
+    Attributes:
+        equivalents: Configured fields the object lacks → the field (``Account.X``: of its
+            parent) holding the same fact.
+        rejectable: Has a ``Status`` to be rejected with; else lacking the rejection-reason field
+            is expected, not drift.
+    """
 
     object_type: ObjectType
     sobject: str
     standard: tuple[str, ...]
     people: bool
+    equivalents: Mapping[str, str] = field(default_factory=dict, hash=False)
+    rejectable: bool = False
 
 
 _AUDIT = ("CreatedDate", "SystemModstamp", "IsDeleted")
@@ -119,12 +153,14 @@ LEADS: Final = ObjectSpec(
         *("IsConverted", "ConvertedContactId", "ConvertedOpportunityId"),
     ),
     people=True,
+    rejectable=True,
 )
 CONTACTS: Final = ObjectSpec(
     ObjectType.CONTACT,
     "Contact",
     ("Id", "OwnerId", "Email", "Account.Name", "LeadSource", *_AUDIT, "MasterRecordId"),
     people=True,
+    equivalents=CONTACT_EQUIVALENTS,
 )
 OPPORTUNITIES: Final = ObjectSpec(
     ObjectType.DEAL,
@@ -153,22 +189,43 @@ class RecordMapper:
         spec: The object type's standard fields.
         settings: The configured fields to read when the object has them.
         describe: The object's describe ``fields``.
+        parents: A parent object's describe ``fields`` by its name (``Account``), asked only
+            when an equivalent on it is needed (:attr:`ObjectSpec.equivalents`); ``None``: such
+            equivalents are missing.
 
     Attributes:
         fields: Every field a query selects, standard ones first.
-        missing: Configured fields the object lacks (left out of queries; the puller warns).
-        unparsable: Values kept as text because they did not parse, by field.
+        missing: Configured fields the object lacks and has no equivalent of, except the
+            rejection reason of an object that cannot be rejected (left out of queries; the
+            puller warns).
+        unparsable: Values kept as text because they did not parse, by selected field.
     """
 
-    def __init__(self, spec: ObjectSpec, settings: SalesforceSettings, describe: Describe) -> None:
+    def __init__(
+        self,
+        spec: ObjectSpec,
+        settings: SalesforceSettings,
+        describe: Describe,
+        parents: Callable[[str], Describe] | None = None,
+    ) -> None:
         self.spec, self.object_type = spec, spec.object_type
-        types = {str(f.get("name")): str(f.get("type")) for f in describe}
+        types = _types(describe)
         has = {name.lower(): name for name in types}
         wanted = [name for name in _configured(spec, settings) if name not in spec.standard]
-        self.missing = tuple(n for n in wanted if n.lower() not in has)
         present = [has[n.lower()] for n in wanted if n.lower() in has]
-        self.fields: tuple[str, ...] = tuple(dict.fromkeys([*spec.standard, *present]))
-        self._converters = tuple((n, CONVERTERS.get(types.get(n, ""))) for n in self.fields)
+        absent = [n for n in wanted if n.lower() not in has]
+        found = _equivalents(spec.equivalents, absent, types, parents)
+        expected = {n.lower() for n in found}
+        if not spec.rejectable and settings.rejection_reason_field:
+            expected.add(settings.rejection_reason_field.lower())
+        self.missing = tuple(n for n in absent if n.lower() not in expected)
+        # (name in the values, field selected, its describe type)
+        selected = [(n, n, types.get(n, "")) for n in (*spec.standard, *present)]
+        selected += [(n, source, kind) for n, (source, kind) in found.items()]
+        self.fields: tuple[str, ...] = tuple(dict.fromkeys(source for _, source, _ in selected))
+        self._converters = tuple(
+            (name, source, CONVERTERS.get(kind)) for name, source, kind in dict.fromkeys(selected)
+        )
         self._lifecycle = _present(settings.lifecycle_field, has)
         self._reason = _present(settings.rejection_reason_field, has)
         self._stages = tuple(
@@ -189,8 +246,8 @@ class RecordMapper:
     def values(self, row: Mapping[str, Any]) -> dict[str, FieldValue]:
         """The selected fields of one row, typed; ``None`` when null or empty."""
         out: dict[str, FieldValue] = {}
-        for name, convert in self._converters:
-            raw = _get(row, name)
+        for name, source, convert in self._converters:
+            raw = _get(row, source)
             if raw is None or raw == "":
                 out[name] = None
             elif convert is None:
@@ -199,7 +256,7 @@ class RecordMapper:
                 try:
                     out[name] = convert(raw)
                 except (ValueError, TypeError):
-                    self.unparsable[name] += 1
+                    self.unparsable[source] += 1
                     out[name] = str(raw)
         return out
 
@@ -287,6 +344,36 @@ def _configured(spec: ObjectSpec, settings: SalesforceSettings) -> list[str]:
         *settings.owned_fields,
         *settings.person_fields,
     ]
+
+
+def _types(describe: Describe) -> dict[str, str]:
+    return {str(f.get("name")): str(f.get("type")) for f in describe}
+
+
+def _equivalents(
+    table: Mapping[str, str],
+    absent: Sequence[str],
+    types: Mapping[str, str],
+    parents: Callable[[str], Describe] | None,
+) -> dict[str, tuple[str, str]]:
+    """``{Lead name: (field selected, its type)}`` for each ``absent`` field the object (whose
+    field ``types`` these are) or a parent holds under another name; describes each parent once.
+    The relationship of a ``Parent.Field`` equivalent is named as its object is (``AccountId``
+    → ``Account``)."""
+    entries = {name.lower(): (name, path) for name, path in table.items()}
+    described: dict[str, Mapping[str, str]] = {"": types}
+    found: dict[str, tuple[str, str]] = {}
+    for lead_name, path in (entries[n.lower()] for n in absent if n.lower() in entries):
+        parent, _, name = path.rpartition(".")
+        if parent not in described:
+            if parents is None:
+                continue
+            described[parent] = _types(parents(parent))
+        kinds = described[parent]
+        actual = next((n for n in kinds if n.lower() == name.lower()), None)
+        if actual is not None:
+            found[lead_name] = (f"{parent}.{actual}" if parent else actual, kinds[actual])
+    return found
 
 
 def _present(name: str | None, has: Mapping[str, str]) -> str | None:

@@ -1,7 +1,9 @@
 """Full and incremental pulls of Leads, Contacts and Opportunities (salesforce-api.md §3, §14).
 
 Each pull reads the object's describe (one call, cached for :data:`DESCRIBE_TTL`) to know which
-configured fields exist and how to type them, then pages one query (2,000 rows per call, §3):
+configured fields exist and how to type them (and the Account's, cached alike, when a Contact reads
+a Lead field from its Account: :data:`~.mapping.CONTACT_EQUIVALENTS`), then pages one query
+(2,000 rows per call, §3):
 
 * **Full** (no cursor): ``SELECT … ORDER BY Id``, every row as it is now. Resumable: each batch's
   cursor is 1970 plus the last delivered ``Id`` and the pull's start in ``extra`` (``full_*``),
@@ -121,7 +123,7 @@ class Puller:
         if spec is None:
             raise ValueError(f"Salesforce pulls leads, contacts and deals, not {object_type!r}")
         require_aware(started_at, "started_at")
-        mapper = RecordMapper(spec, self.settings, self.describe(spec.sobject))
+        mapper = RecordMapper(spec, self.settings, self.describe(spec.sobject), self.describe)
         self._warn_missing(mapper)
         if cursor is None or FULL_AFTER in cursor.extra:
             yield from self._full(mapper, _resume(cursor, started_at), cursor, started_at)

@@ -19,6 +19,7 @@ from adapters.salesforce.emulator.seed_schema import (
     STAGE_LABELS,
     STATUS_VALUES,
 )
+from adapters.salesforce.mapping import CONTACT_EQUIVALENTS
 from connector.config import Settings, load_config
 from connector.fields import fields_used
 from rules.model import LeadStatus
@@ -135,3 +136,21 @@ def test_every_field_the_rules_read_exists_on_the_emulated_lead(salesforce: Sett
     missing = [name for name in fields_used(salesforce.ruleset) if lead.field(name) is None]
 
     assert missing == []
+
+
+def test_every_field_the_rules_read_is_on_the_emulated_contact_or_its_equivalent(
+    salesforce: Settings,
+) -> None:
+    # A converted Lead is a Contact: what its Lead scored on is there, or where conversion put it.
+    org = Org(ManualClock().now)
+    define_org(org)
+    reason = {rule.reason_field for rule in salesforce.ruleset.rejection}  # Leads only
+
+    def found(name: str) -> bool:
+        parent, _, field = CONTACT_EQUIVALENTS.get(name, name).rpartition(".")
+        return org.object(parent or "Contact").field(field) is not None
+
+    missing = [n for n in fields_used(salesforce.ruleset) if n not in reason and not found(n)]
+
+    assert missing == []
+    assert {"Industry", "NumberOfEmployees", "Country"} <= set(fields_used(salesforce.ruleset))

@@ -245,3 +245,137 @@ def test_our_fields_also_show_under_our_property_names() -> None:
     assert person.fields["smarketing_score"] == person.fields["Smarketing_Score__c"]
     assert person.fields["smarketing_score"] is not None
     assert person.fields.get("smarketing_sla_status") is None  # the org lacks it
+
+
+CONTACT_DESCRIBE = [
+    f
+    for f in describe(("Title", "string"), ("MailingCountry", "string"), ("Score__c", "double"))
+    if f["name"] not in ("Company", "Status", "Rejection_Reason__c")
+]
+ACCOUNT_DESCRIBE = [
+    {"name": n, "type": t}
+    for n, t in [("Id", "id"), ("Name", "string"), ("Industry", "picklist"),
+                 ("NumberOfEmployees", "int"), ("AnnualRevenue", "currency"), ("Website", "url")]
+]  # fmt: skip
+LEAD_FIELDS = ("Title", "Industry", "NumberOfEmployees", "Country", "AnnualRevenue", "Website")
+
+
+class Describes:
+    """Parent describes by object name, counting what the mapper asks for."""
+
+    def __init__(self, **objects: list[dict[str, str]]) -> None:
+        self.objects, self.asked = objects, list[str]()
+
+    def __call__(self, sobject: str) -> list[dict[str, str]]:
+        self.asked.append(sobject)
+        return self.objects[sobject]
+
+
+def contact_row(**values: Any) -> dict[str, Any]:
+    account = {
+        "attributes": {"type": "Account"},
+        "Name": "Engines Ltd",
+        "Industry": "Technology",
+        "NumberOfEmployees": 250,
+        "AnnualRevenue": 1.5e6,
+        "Website": "engines.example",
+    }
+    row = lead_row(Title="CTO", MailingCountry="Ukraine", Account=account)
+    return {**row, **values}
+
+
+def test_a_contact_reads_lead_fields_from_its_equivalents_under_the_lead_names() -> None:
+    parents = Describes(Account=ACCOUNT_DESCRIBE)
+    mapper = RecordMapper(CONTACTS, settings(person_fields=LEAD_FIELDS), CONTACT_DESCRIBE, parents)
+
+    values = mapper.person(contact_row()).fields
+
+    assert {name: values[name] for name in LEAD_FIELDS} == {
+        "Title": "CTO",
+        "Industry": "Technology",
+        "NumberOfEmployees": 250,
+        "Country": "Ukraine",
+        "AnnualRevenue": 1_500_000,
+        "Website": "engines.example",
+    }
+    assert type(values["NumberOfEmployees"]) is int  # typed from the Account's describe
+    assert {"MailingCountry", "Account.Industry", "Account.NumberOfEmployees"} <= set(mapper.fields)
+    assert {"Country", "Industry", "NumberOfEmployees"}.isdisjoint(mapper.fields)
+    assert set(LEAD_FIELDS).isdisjoint(mapper.missing)
+    assert parents.asked == ["Account"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "asked"),
+    [(("Country",), []), (("Score__c",), []), (("Industry", "NumberOfEmployees"), ["Account"])],
+)
+def test_the_account_is_described_only_when_an_equivalent_on_it_is_needed(
+    fields: tuple[str, ...], asked: list[str]
+) -> None:
+    parents = Describes(Account=ACCOUNT_DESCRIBE)
+    RecordMapper(CONTACTS, settings(person_fields=fields), CONTACT_DESCRIBE, parents)
+    assert parents.asked == asked
+
+
+def test_a_lead_reads_its_own_fields_and_never_an_equivalent() -> None:
+    parents = Describes(Account=ACCOUNT_DESCRIBE)
+    lead_describe = describe(("Country", "string"))
+    mapper = RecordMapper(LEADS, settings(person_fields=LEAD_FIELDS), lead_describe, parents)
+    assert "Country" in mapper.fields
+    assert {"Industry", "NumberOfEmployees", "Title"} <= set(mapper.missing)
+    assert parents.asked == []
+
+
+def test_an_equivalent_the_org_lacks_stays_missing() -> None:
+    account = [f for f in ACCOUNT_DESCRIBE if f["name"] != "AnnualRevenue"]
+    contact = [f for f in CONTACT_DESCRIBE if f["name"] != "MailingCountry"]
+    fields = ("Industry", "AnnualRevenue", "Country")
+    mapper = RecordMapper(
+        CONTACTS, settings(person_fields=fields), contact, Describes(Account=account)
+    )
+    assert [n for n in mapper.missing if n in fields] == ["AnnualRevenue", "Country"]
+    assert mapper.person(contact_row()).fields["Industry"] == "Technology"
+    without_parents = RecordMapper(CONTACTS, settings(person_fields=fields), CONTACT_DESCRIBE)
+    assert [n for n in without_parents.missing if n in fields] == ["Industry", "AnnualRevenue"]
+
+
+def test_equivalents_match_whatever_the_case_and_are_selected_once() -> None:
+    fields = ("industry", "COUNTRY", "MailingCountry")
+    parents = Describes(Account=ACCOUNT_DESCRIBE)
+    mapper = RecordMapper(CONTACTS, settings(person_fields=fields), CONTACT_DESCRIBE, parents)
+    values = mapper.values(contact_row())
+    assert (values["Industry"], values["Country"], values["MailingCountry"]) == (
+        "Technology",
+        "Ukraine",
+        "Ukraine",
+    )
+    assert mapper.fields.count("MailingCountry") == 1
+    assert {n.lower() for n in mapper.missing}.isdisjoint(f.lower() for f in fields)
+
+
+def test_an_unparsable_parent_value_is_kept_as_text_and_counted_under_its_field() -> None:
+    parents = Describes(Account=ACCOUNT_DESCRIBE)
+    fields = ("NumberOfEmployees",)
+    mapper = RecordMapper(CONTACTS, settings(person_fields=fields), CONTACT_DESCRIBE, parents)
+    row = contact_row(Account={"Name": "Engines Ltd", "NumberOfEmployees": "many"})
+    assert mapper.values(row)["NumberOfEmployees"] == "many"
+    assert mapper.unparsable == {"Account.NumberOfEmployees": 1}
+    assert mapper.values(contact_row(Account=None))["NumberOfEmployees"] is None
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason_missing"), [(LEADS, True), (CONTACTS, False)], ids=["lead", "contact"]
+)
+def test_only_an_object_with_a_status_misses_the_rejection_reason(
+    spec: Any, reason_missing: bool
+) -> None:
+    lacking = [f for f in describe() if f["name"] != "Rejection_Reason__c"]
+    mapper = RecordMapper(spec, settings(person_fields=("Shoe_Size__c",)), lacking)
+    assert ("Rejection_Reason__c" in mapper.missing) is reason_missing
+    assert "Shoe_Size__c" in mapper.missing  # other fields are still named
+
+
+def test_a_contact_with_the_rejection_reason_field_reads_it() -> None:
+    contact = [*CONTACT_DESCRIBE, {"name": "Rejection_Reason__c", "type": "picklist"}]
+    mapper = RecordMapper(CONTACTS, settings(), contact)
+    assert mapper.person(contact_row(Rejection_Reason__c="Budget")).rejection_reason == "Budget"

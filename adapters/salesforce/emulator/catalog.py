@@ -42,6 +42,17 @@ INDUSTRIES = (
 )  # fmt: skip
 
 
+def _address(prefix: str = "") -> list[FieldDef]:
+    """The parts of a compound address as describe lists them (``MailingStreet``, ...)."""
+    return [
+        FieldDef(f"{prefix}Street", T.TEXTAREA, length=255),
+        text(f"{prefix}City", 40),
+        text(f"{prefix}State", 80),
+        text(f"{prefix}PostalCode", 20),
+        text(f"{prefix}Country", 80),
+    ]
+
+
 def _people_common() -> list[FieldDef]:
     return [
         *names(),
@@ -63,11 +74,11 @@ def lead() -> ObjectDef:
             readonly(ref("MasterRecordId", "Lead")),
             *_people_common(),
             text("Company", 255, required=True),
-            text("City", 40),
-            text("Country", 80),
+            *_address(),
             typed("Website", T.URL),
             picklist("Industry", INDUSTRIES),
             number("NumberOfEmployees", T.INT, 8),
+            number("AnnualRevenue", T.CURRENCY, 18),
             picklist(
                 "Status", LEAD_STATUSES, default=LEAD_STATUSES[0], restricted=True, required=True
             ),
@@ -93,14 +104,14 @@ def contact() -> ObjectDef:
             ref("AccountId", "Account"),
             *_people_common(),
             text("Department", 80),
-            text("MailingCountry", 80),
+            *_address("Mailing"),
             ref("OwnerId", "User", relationship="Owner"),
         ],
     )
 
 
 def account() -> ObjectDef:
-    """Account: Name required."""
+    """Account: Name required; the company fields a converted Lead fills (:mod:`.conversion`)."""
     return ObjectDef.build(
         "Account",
         "001",
@@ -112,7 +123,8 @@ def account() -> ObjectDef:
             picklist("Industry", INDUSTRIES),
             typed("Website", T.URL),
             number("NumberOfEmployees", T.INT, 8),
-            text("BillingCountry", 80),
+            number("AnnualRevenue", T.CURRENCY, 18),
+            *_address("Billing"),
             ref("OwnerId", "User", relationship="Owner"),
             readonly(typed("LastActivityDate", T.DATE)),
         ],

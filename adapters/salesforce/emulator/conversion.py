@@ -3,8 +3,12 @@
 Conversion is not a REST sObject operation (SOAP ``convertLead()``, Apex ``Database.convertLead``,
 §12), so the emulator offers it as a function. It creates (or reuses) an Account, creates a Contact
 and optionally an Opportunity, marks the Lead converted with the converted status, and moves the
-Lead's tasks to the Contact, as Salesforce does. Merges delete the losers with ``MasterRecordId``
-set to the survivor and re-point their tasks (§14).
+Lead's tasks to the Contact, as Salesforce does. Standard fields follow Salesforce's conversion
+mapping (Help "Lead Conversion Field Mapping"): the Address becomes the Contact's Mailing and the
+Account's Billing Address; Company, Industry, No. of Employees, Annual Revenue and Website go to
+the Account, filling only its empty fields when the Account exists (``convertLead()``: existing
+data is not overwritten). Merges delete the losers with ``MasterRecordId`` set to the survivor and
+re-point their tasks (§14).
 """
 
 from __future__ import annotations
@@ -17,9 +21,21 @@ from .history import lead_history_row
 from .org import Org
 from .store import Row
 from .timefmt import sf_datetime
-from .writes import Actor, create, live_row, soft_delete
+from .writes import Actor, create, live_row, soft_delete, update
 
-_TO_CONTACT = ("FirstName", "LastName", "Email", "Title", "Phone", "LeadSource", "OwnerId")
+_ADDRESS = ("Street", "City", "State", "PostalCode", "Country")
+_TO_CONTACT = {
+    **{n: n for n in ("FirstName", "LastName", "Email", "Title", "Phone", "LeadSource", "OwnerId")},
+    **{part: f"Mailing{part}" for part in _ADDRESS},
+}
+"""Lead field → Contact field, as conversion maps standard fields."""
+_TO_ACCOUNT = {
+    "Company": "Name",
+    "OwnerId": "OwnerId",
+    **{n: n for n in ("Industry", "NumberOfEmployees", "AnnualRevenue", "Website")},
+    **{part: f"Billing{part}" for part in _ADDRESS},
+}
+"""Lead field → Account field, as conversion maps standard fields."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +69,7 @@ def convert_lead(
             raise bad_request("CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead", [])
         status = _converted_status(org)
         with org.transaction():
-            account = (
-                account_id
-                or create(
-                    org, "Account", {"Name": lead["Company"], "OwnerId": lead["OwnerId"]}, actor
-                )["Id"]
-            )
+            account = _account(org, lead, account_id, actor)
             contact = create(org, "Contact", _contact_body(org, lead, account), actor)["Id"]
             opportunity = None
             if create_opportunity:
@@ -108,10 +119,24 @@ def _first_open_stage(org: Org) -> str:
     return str(next(s["MasterLabel"] for s in stages if not s["IsClosed"]))
 
 
+def _mapped(lead: Row, mapping: dict[str, str]) -> dict[str, object]:
+    return {target: lead[name] for name, target in mapping.items() if lead.get(name) is not None}
+
+
+def _account(org: Org, lead: Row, account_id: str | None, actor: Actor) -> str:
+    """A new Account from the Lead, or ``account_id`` with its empty fields filled from it."""
+    body = _mapped(lead, _TO_ACCOUNT)
+    if account_id is None:
+        return str(create(org, "Account", body, actor)["Id"])
+    existing = live_row(org, org.objects["Account"], account_id)
+    empty = {name: value for name, value in body.items() if existing.get(name) in (None, "")}
+    if empty:
+        update(org, "Account", existing["Id"], empty, actor)
+    return str(existing["Id"])
+
+
 def _contact_body(org: Org, lead: Row, account: str) -> dict[str, object]:
-    body: dict[str, object] = {
-        name: lead[name] for name in _TO_CONTACT if lead.get(name) is not None
-    }
+    body = _mapped(lead, _TO_CONTACT)
     contact_fields = org.objects["Contact"].fields
     for name, definition in org.objects["Lead"].fields.items():
         if definition.custom and name in contact_fields and lead.get(name) is not None:

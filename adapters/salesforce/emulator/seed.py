@@ -12,9 +12,11 @@ How the scenario is expressed in Salesforce (:mod:`.seed_schema` has the value t
 - **Conversion**: a person is converted when their first deal is created (the deal that made them
   an opportunity, or a pilot for an SQL): ``Status`` becomes ``Closed - Converted``, a Contact and
   (per company domain) an Account are created, the deal is the ``ConvertedOpportunityId``, and the
-  Lead is frozen from then on. Later stages (Opportunity, Customer, Evangelist) live on the
-  Contact's ``Lifecycle_Stage__c`` and date fields; as Salesforce does, the person's tasks point at
-  the Contact after conversion.
+  Lead is frozen from then on. As conversion maps them, the Lead's company fields (``Industry``,
+  ``NumberOfEmployees``, ``Website``, ``Country`` as ``BillingCountry``) are on the Account and its
+  ``Title`` and ``Country`` (as ``MailingCountry``) on the Contact. Later stages (Opportunity,
+  Customer, Evangelist) live on the Contact's ``Lifecycle_Stage__c`` and date fields; as
+  Salesforce does, the person's tasks point at the Contact after conversion.
 - **Deals** become Opportunities on the first person's Account, with Salesforce's default stages
   and one OpportunityHistory row per stage entry; **activities** become completed Tasks
   (``TaskSubtype`` Call/Email/Task, ``ActivityDate`` a date, ``WhoId`` the Lead or Contact).

@@ -209,6 +209,83 @@ def test_lead_conversion(emu: SalesforceEmulator, api: Api, clock: ManualClock) 
     assert fields == ["created", "leadConverted", "Status"]  # SOQL sorts text case-insensitively
 
 
+LEAD_COMPANY = {
+    "Company": "Acme",
+    "Industry": "Technology",
+    "NumberOfEmployees": 250,
+    "AnnualRevenue": 1_500_000,
+    "Website": "acme.example",
+    "Title": "CTO",
+    "Street": "1 Main St",
+    "City": "Kyiv",
+    "State": "Kyiv",
+    "PostalCode": "01001",
+    "Country": "Ukraine",
+}
+
+
+def test_conversion_maps_standard_lead_fields_to_the_contact_and_a_new_account(
+    emu: SalesforceEmulator, api: Api
+) -> None:
+    [lead_id] = make_leads(emu, 1, **LEAD_COMPANY)
+    with emu.org.lock:
+        result = convert_lead(emu.org, lead_id)
+    fields = "Title, MailingStreet, MailingCity, MailingState, MailingPostalCode, MailingCountry"
+    parent = "Account.Name, Account.Industry, Account.NumberOfEmployees, Account.AnnualRevenue"
+    q = soql(f"{fields}, {parent}, Account.Website, Account.BillingCountry", "Contact")
+    [contact] = api.query(q)["records"]
+    account = contact.pop("Account")
+    del contact["attributes"], account["attributes"]
+    address = ("Street", "City", "State", "PostalCode", "Country")
+    assert contact == {
+        "Title": "CTO",
+        **{f"Mailing{part}": LEAD_COMPANY[part] for part in address},
+    }
+    assert account == {
+        "Name": "Acme",
+        **{n: LEAD_COMPANY[n] for n in ("Industry", "NumberOfEmployees", "Website")},
+        "AnnualRevenue": 1_500_000.0,
+        "BillingCountry": "Ukraine",
+    }
+    assert type(account["NumberOfEmployees"]) is int
+    assert result.account_id == api.query("SELECT Id FROM Account")["records"][0]["Id"]
+
+
+def test_conversion_into_an_existing_account_fills_only_its_empty_fields(
+    emu: SalesforceEmulator,
+) -> None:
+    [lead_id] = make_leads(emu, 1, **LEAD_COMPANY)
+    with emu.org.lock:
+        existing = create(emu.org, "Account", {"Name": "Acme Corp", "Industry": "Banking"})
+        convert_lead(emu.org, lead_id, account_id=existing["Id"])
+        account = emu.org.tables["Account"].rows[existing["Id"]]
+    assert (account["Name"], account["Industry"]) == ("Acme Corp", "Banking")  # kept
+    assert (account["NumberOfEmployees"], account["BillingCity"]) == (250, "Kyiv")  # filled
+    assert len(emu.org.tables["Account"].rows) == 1
+
+
+def test_people_and_account_fields_have_salesforces_types(api: Api) -> None:
+    def types(sobject: str) -> dict[str, str]:
+        body = api.get(api.url(f"/sobjects/{sobject}/describe")).json()
+        return {f["name"]: f["type"] for f in body["fields"]}
+
+    lead, contact, account = types("Lead"), types("Contact"), types("Account")
+    firmographics = {
+        "Industry": "picklist",
+        "NumberOfEmployees": "int",
+        "AnnualRevenue": "currency",
+        "Website": "url",
+    }
+    address = {"Street": "textarea", "City": "string", "State": "string"}
+    address |= {"PostalCode": "string", "Country": "string"}
+    assert {n: lead[n] for n in {**firmographics, **address}} == {**firmographics, **address}
+    assert {n: account[n] for n in firmographics} == firmographics
+    assert {f"Mailing{n}": contact[f"Mailing{n}"] for n in address} == {
+        f"Mailing{n}": kind for n, kind in address.items()
+    }
+    assert {"Industry", "NumberOfEmployees", "Country", "Company"}.isdisjoint(contact)
+
+
 def test_merge_marks_losers_with_master_record_id(emu: SalesforceEmulator, api: Api) -> None:
     master, loser = make_leads(emu, 2)
     with emu.org.lock:

@@ -104,6 +104,20 @@ def test_conversions_are_consistent(org: Org, scenario: Scenario) -> None:
         assert opportunity["Type"] == "New Business"
 
 
+def test_a_converted_persons_contact_and_account_hold_their_lead_fields(org: Org) -> None:
+    # Lead conversion's standard mapping: Address → Contact's Mailing Address, Industry, No. of
+    # Employees and Website → Account (so a Contact scores on what its Lead scored on).
+    leads = [lead for lead in rows(org, "Lead") if lead["IsConverted"]]
+    assert leads
+    for lead in leads:
+        contact = org.tables["Contact"].rows[lead["ConvertedContactId"]]
+        account = org.tables["Account"].rows[lead["ConvertedAccountId"]]
+        assert (contact["Title"], contact["MailingCountry"]) == (lead["Title"], lead["Country"])
+        company = ("Industry", "NumberOfEmployees", "Website")
+        assert {n: account[n] for n in company} == {n: lead[n] for n in company}
+        assert None not in (lead["Country"], lead["Industry"], lead["NumberOfEmployees"])
+
+
 def test_opportunities_and_their_history(org: Org) -> None:
     last_stage: dict[str, str] = {}
     for change in rows(org, "OpportunityHistory"):
