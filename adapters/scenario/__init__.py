@@ -58,11 +58,14 @@ from adapters.scenario.model import (
     ScenarioOwner,
     ScenarioPerson,
 )
+from adapters.scenario.tables import Country, Industry
 
 __all__ = [
     "DEAL_STAGES",
     "PLACEHOLDER_REASONS",
     "REJECTION_REASONS",
+    "Country",
+    "Industry",
     "Scenario",
     "ScenarioActivity",
     "ScenarioDeal",

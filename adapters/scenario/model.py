@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from adapters.scenario.tables import Country, Industry
 from rules.model import ActivityKind, LeadStatus, Stage
 
 DEAL_STAGES: tuple[str, ...] = (
@@ -83,8 +84,8 @@ class ScenarioPerson:
     domain: str
     jobtitle: str
     numemployees: int
-    industry: str
-    country: str
+    industry: Industry
+    country: Country
     source: str
     owner_id: str | None
     created_at: datetime

@@ -34,6 +34,8 @@ from adapters.scenario.tables import (
     LAST_NAMES,
     SOURCES,
     TITLES,
+    Country,
+    Industry,
     mean_fit,
     pick_one,
 )
@@ -70,9 +72,9 @@ class Company:
 
     name: str
     domain: str
-    industry: str
+    industry: Industry
     numemployees: int
-    country: str
+    country: Country
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """The vocabulary of the scenario: names, companies, titles, sources, and how to draw from them.
 
-Data only, plus :class:`Weighted`. Names are ASCII, so they make valid e-mail local parts as is.
+Data only, plus :class:`Weighted` and the value types :class:`Industry` and :class:`Country`.
+Names are ASCII, so they make valid e-mail local parts as is.
 Company domains use the reserved ``.example`` top-level domain (RFC 2606) so that no seeded address
 can ever reach a real mailbox, even if someone seeds a real CRM sandbox with the scenario.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from itertools import accumulate
 from random import Random
 from typing import Generic, TypeVar
@@ -90,19 +92,59 @@ COMPANY_WORDS: tuple[tuple[str, ...], ...] = (
 )  # fmt: skip
 """Three word lists; a company name takes one word from each (50,000 distinct names)."""
 
-INDUSTRIES: Weighted[str] = Weighted.of(
+
+class Industry(StrEnum):
+    """A company's industry, in the scenario's own words; each emulator spells it as its CRM does
+    (HubSpot's ``COMPUTER_SOFTWARE``, Salesforce's ``Technology``)."""
+
+    SOFTWARE = "Software"
+    IT_SERVICES = "IT Services"
+    FINANCIAL_SERVICES = "Financial Services"
+    MARKETING = "Marketing & Advertising"
+    MANUFACTURING = "Manufacturing"
+    RETAIL = "Retail"
+    HEALTHCARE = "Healthcare"
+    EDUCATION = "Education"
+    LOGISTICS = "Logistics"
+    TELECOMMUNICATIONS = "Telecommunications"
+    REAL_ESTATE = "Real Estate"
+    MEDIA = "Media"
+    ENERGY = "Energy"
+    NON_PROFIT = "Non-profit"
+
+
+INDUSTRIES: Weighted[Industry] = Weighted.of(
     [
-        ("Software", 20), ("IT Services", 12), ("Financial Services", 10),
-        ("Marketing & Advertising", 9), ("Manufacturing", 8), ("Retail", 7), ("Healthcare", 7),
-        ("Education", 5), ("Logistics", 5), ("Telecommunications", 4), ("Real Estate", 4),
-        ("Media", 4), ("Energy", 3), ("Non-profit", 2),
+        (Industry.SOFTWARE, 20), (Industry.IT_SERVICES, 12), (Industry.FINANCIAL_SERVICES, 10),
+        (Industry.MARKETING, 9), (Industry.MANUFACTURING, 8), (Industry.RETAIL, 7),
+        (Industry.HEALTHCARE, 7), (Industry.EDUCATION, 5), (Industry.LOGISTICS, 5),
+        (Industry.TELECOMMUNICATIONS, 4), (Industry.REAL_ESTATE, 4), (Industry.MEDIA, 4),
+        (Industry.ENERGY, 3), (Industry.NON_PROFIT, 2),
     ]
 )  # fmt: skip
 
-COUNTRIES: Weighted[str] = Weighted.of(
+
+@dataclass(frozen=True, slots=True)
+class Country:
+    """A country by its ISO 3166-1 alpha-2 code and its English name.
+
+    Both CRMs spell a country by its name: HubSpot's ``country`` is text people type, and
+    Salesforce's ``Country`` is text too, or with State and Country Picklists the picklist's label
+    ("United States", its code ``US`` going to ``CountryCode``). So the name is kept here, once.
+    """
+
+    code: str
+    name: str
+
+
+COUNTRIES: Weighted[Country] = Weighted.of(
     [
-        ("US", 30), ("DE", 12), ("GB", 10), ("UA", 8), ("PL", 7), ("FR", 6), ("NL", 5), ("CA", 5),
-        ("SE", 4), ("ES", 4), ("IT", 3), ("AU", 3), ("IN", 3),
+        (Country("US", "United States"), 30), (Country("DE", "Germany"), 12),
+        (Country("GB", "United Kingdom"), 10), (Country("UA", "Ukraine"), 8),
+        (Country("PL", "Poland"), 7), (Country("FR", "France"), 6),
+        (Country("NL", "Netherlands"), 5), (Country("CA", "Canada"), 5),
+        (Country("SE", "Sweden"), 4), (Country("ES", "Spain"), 4), (Country("IT", "Italy"), 3),
+        (Country("AU", "Australia"), 3), (Country("IN", "India"), 3),
     ]
 )  # fmt: skip
 

@@ -1,8 +1,9 @@
 """``config.salesforce.toml``: one config, two CRMs.
 
 Its SLA, rejection and scoring rules must be ``config.toml``'s with only the field names
-translated (:data:`FIELDS`) and HubSpot's first-engagement touch dropped; its value maps must
-speak the emulated org's values, and every field it reads must exist there.
+(:data:`FIELDS`) and the industry values (:data:`INDUSTRIES`) translated and HubSpot's
+first-engagement touch dropped; its value maps must speak the emulated org's values, and every
+field it reads must exist there.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.salesforce.emulator import ManualClock, Org, define_org
+from adapters.salesforce.emulator import ManualClock, Org, catalog, define_org
 from adapters.salesforce.emulator.seed_schema import (
     CONVERTED_STATUS,
     STAGE_DATE_FIELDS,
@@ -40,6 +41,12 @@ FIELDS = {
     "smarketing_rejection_reason": "Rejection_Reason__c",
 }
 """HubSpot property → the Salesforce field config.salesforce.toml reads instead."""
+INDUSTRIES = {
+    "COMPUTER_SOFTWARE": "Technology",
+    "INTERNET": "Technology",
+    "MARKETING_AND_ADVERTISING": "Media",
+}
+"""HubSpot industry option → the value of Salesforce's Industry picklist that holds it."""
 DROPPED_TOUCHES = {"hs_sa_first_engagement_date"}  # no Salesforce counterpart with a time
 
 
@@ -54,6 +61,9 @@ def salesforce() -> Settings:
 
 
 def _condition(cond: Condition) -> Condition:
+    if cond.field == "industry" and isinstance(cond.value, tuple):
+        values = tuple(dict.fromkeys(INDUSTRIES[str(v)] for v in cond.value))
+        return replace(cond, field=FIELDS[cond.field], value=values)
     return replace(cond, field=FIELDS[cond.field])
 
 
@@ -126,6 +136,15 @@ def test_the_value_maps_speak_the_emulated_orgs_values(salesforce: Settings) -> 
     assert dict(stage_map.stage_date_properties) == {
         STAGE_LABELS[stage]: field for stage, field in STAGE_DATE_FIELDS.items()
     }
+
+
+def test_the_industry_rule_lists_values_of_the_emulated_orgs_picklist(
+    salesforce: Settings,
+) -> None:
+    industry = next(r.when for r in salesforce.ruleset.scoring.rules if r.when.field == "Industry")
+
+    assert isinstance(industry.value, tuple)
+    assert set(industry.value) <= set(catalog.INDUSTRIES)
 
 
 def test_every_field_the_rules_read_exists_on_the_emulated_lead(salesforce: Settings) -> None:

@@ -18,6 +18,9 @@ How the scenario's canonical values are expressed in HubSpot:
   (form submissions), ``hs_email_click``, ``hs_email_last_click_date``, ``recent_conversion_date``;
   first touch → ``hs_sa_first_engagement_date``; the rejection reason → the custom enumeration
   ``smarketing_rejection_reason`` (placeholders such as ``Select`` are options, as in real portals).
+- Fit: ``country`` holds the country's name (free text in HubSpot: "United States", not ``US``);
+  ``industry`` the internal value of HubSpot's company industry options (:data:`INDUSTRY_VALUES`:
+  ``COMPUTER_SOFTWARE``), on the company and on its contacts (portals copy it there).
 - Companies are made per domain and associated to their people (primary, types 1 and 279); deals sit
   in the default pipeline with their stage history and are associated to their people (type 3) and
   their first person's company (type 5); every activity becomes a completed task (type 204).
@@ -32,6 +35,7 @@ from datetime import datetime
 from adapters.scenario import (
     PLACEHOLDER_REASONS,
     REJECTION_REASONS,
+    Industry,
     Scenario,
     ScenarioOwner,
     ScenarioPerson,
@@ -68,6 +72,24 @@ STATUS_VALUES = {
     "recycled": "BAD_TIMING",
 }
 ACCEPTED_STATUS = "IN_PROGRESS"
+INDUSTRY_VALUES: dict[Industry, str] = {
+    Industry.SOFTWARE: "COMPUTER_SOFTWARE",
+    Industry.IT_SERVICES: "INFORMATION_TECHNOLOGY_AND_SERVICES",
+    Industry.FINANCIAL_SERVICES: "FINANCIAL_SERVICES",
+    Industry.MARKETING: "MARKETING_AND_ADVERTISING",
+    Industry.MANUFACTURING: "MECHANICAL_OR_INDUSTRIAL_ENGINEERING",
+    Industry.RETAIL: "RETAIL",
+    Industry.HEALTHCARE: "HOSPITAL_HEALTH_CARE",
+    Industry.EDUCATION: "EDUCATION_MANAGEMENT",
+    Industry.LOGISTICS: "LOGISTICS_AND_SUPPLY_CHAIN",
+    Industry.TELECOMMUNICATIONS: "TELECOMMUNICATIONS",
+    Industry.REAL_ESTATE: "REAL_ESTATE",
+    Industry.MEDIA: "ONLINE_MEDIA",
+    Industry.ENERGY: "OIL_ENERGY",
+    Industry.NON_PROFIT: "NON_PROFIT_ORGANIZATION_MANAGEMENT",
+}
+"""Scenario industries → internal values of HubSpot's company ``industry`` options (its labels
+are LinkedIn's industries: "Computer Software", "Information Technology and Services", ...)."""
 _MARKETING_STAGES = frozenset({"subscriber", "lead", "mql", "other"})
 _EMPLOYEE_BUCKETS = (
     (5, "1-5"),
@@ -176,8 +198,8 @@ def _companies(portal: Portal, people: Iterable[ScenarioPerson]) -> dict[str, in
             "hs_object_id": str(record_id),
             "name": person.company,
             "domain": person.domain,
-            "industry": person.industry,
-            "country": person.country,
+            "industry": INDUSTRY_VALUES[person.industry],
+            "country": person.country.name,
             "numberofemployees": str(person.numemployees),
             "createdate": _iso(created),
             "hs_lastmodifieddate": _iso(updated),
@@ -255,8 +277,8 @@ def _contact(record_id: int, person: ScenarioPerson, users: dict[str, int]) -> R
         "company": person.company,
         "jobtitle": person.jobtitle,
         "numemployees": employees_range(person.numemployees),
-        "industry": person.industry,
-        "country": person.country,
+        "industry": INDUSTRY_VALUES[person.industry],
+        "country": person.country.name,
         "hs_analytics_source": person.source,
         "hs_analytics_num_page_views": str(person.page_views),
         "num_conversion_events": str(person.form_submissions),

@@ -37,9 +37,15 @@ TASK_STATUSES = ("Not Started", "In Progress", "Completed", "Waiting on someone 
 """Default task statuses (§12); ``Completed`` is the closed one."""
 LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
 INDUSTRIES = (
-    "Agriculture", "Banking", "Communications", "Consulting", "Education", "Electronics",
-    "Energy", "Finance", "Healthcare", "Manufacturing", "Media", "Retail", "Technology", "Other",
+    "Agriculture", "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications",
+    "Construction", "Consulting", "Education", "Electronics", "Energy", "Engineering",
+    "Entertainment", "Environmental", "Finance", "Food & Beverage", "Government", "Healthcare",
+    "Hospitality", "Insurance", "Machinery", "Manufacturing", "Media", "Not For Profit", "Other",
+    "Recreation", "Retail", "Shipping", "Technology", "Telecommunications", "Transportation",
+    "Utilities",
 )  # fmt: skip
+"""The Industry picklist of a new org: the standard value set ``Industry``, which Lead and Account
+share (orgs edit it; these are the values Salesforce ships)."""
 
 
 def _address(prefix: str = "") -> list[FieldDef]:

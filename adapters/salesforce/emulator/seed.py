@@ -40,6 +40,7 @@ from .seed_loader import Loader, SeedConversion, conversions, engagement, source
 from .seed_sales import load_accounts_contacts, load_opportunities, load_tasks
 from .seed_schema import (
     CONVERTED_STATUS,
+    INDUSTRY_VALUES,
     ORG_TIMEZONE,
     STAGE_LABELS,
     STATUS_VALUES,
@@ -128,8 +129,8 @@ def _lead(loader: Loader, person: ScenarioPerson) -> None:
         "Company": person.company,
         "Title": person.jobtitle,
         "NumberOfEmployees": person.numemployees,
-        "Industry": person.industry,
-        "Country": person.country,
+        "Industry": INDUSTRY_VALUES[person.industry],
+        "Country": person.country.name,
         "Website": person.domain,
         "LeadSource": source_label(person.source),
         "Status": statuses[-1][0] if statuses else _START,

@@ -17,6 +17,7 @@ from rules.model import ActivityKind, Stage
 from .history import opportunity_history_row
 from .metadata import DEFAULT_STAGES
 from .seed_loader import Loader, engagement, source_label, stage_fields
+from .seed_schema import INDUSTRY_VALUES
 from .timefmt import sf_datetime
 
 DEAL_STAGES = {
@@ -50,10 +51,10 @@ def load_accounts_contacts(loader: Loader, scenario: Scenario) -> None:
         values = {
             "Name": first.company,
             "Type": "Customer - Direct" if is_customer else "Prospect",
-            "Industry": first.industry,
+            "Industry": INDUSTRY_VALUES[first.industry],
             "Website": domain,
             "NumberOfEmployees": first.numemployees,
-            "BillingCountry": first.country,
+            "BillingCountry": first.country.name,
             "OwnerId": loader.user_of(first.owner_id),
         }
         created = loader.conversions[first.key].at
@@ -72,7 +73,7 @@ def load_accounts_contacts(loader: Loader, scenario: Scenario) -> None:
             "Title": person.jobtitle,
             "LeadSource": source_label(person.source),
             "OwnerId": loader.user_of(person.owner_id),
-            "MailingCountry": person.country,
+            "MailingCountry": person.country.name,
             **stage_fields(list(person.stages)),
             **engagement(person),
         }

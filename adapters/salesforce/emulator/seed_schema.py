@@ -10,6 +10,9 @@ How the CRM-neutral scenario is spelled in Salesforce (see :mod:`.seed` for the 
 - **Lifecycle stages**: the custom picklist ``Lifecycle_Stage__c`` on Lead and Contact (Subscriber,
   Lead, MQL, SAL, SQL, Opportunity, Customer, Evangelist, Other) with stage-date fields
   ``MQL_Date__c`` … ``Customer_Date__c``; Salesforce has no standard lifecycle stage.
+- **Fit**: ``Industry`` holds a value of the standard picklist (:data:`INDUSTRY_VALUES`:
+  ``Technology`` for software); ``Country`` (``BillingCountry``, ``MailingCountry``) the country's
+  name ("United States", not ``US``), as a text address field or a State and Country picklist has.
 - **Rejection reason**: the custom picklist ``Rejection_Reason__c`` on Lead (§12: no standard
   field), placeholders included as they are in real orgs.
 - **Marketing fields** on Lead and Contact: ``Page_Views__c``, ``Form_Submissions__c``,
@@ -29,7 +32,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from adapters.scenario import PLACEHOLDER_REASONS, REJECTION_REASONS
+from adapters.scenario import PLACEHOLDER_REASONS, REJECTION_REASONS, Industry
 from rules.model import LeadStatus, Stage
 
 from .fields import number, picklist, text, typed
@@ -65,6 +68,25 @@ STATUS_VALUES: dict[LeadStatus, str] = {
     LeadStatus.DISQUALIFIED: "Unqualified",
 }
 CONVERTED_STATUS = "Closed - Converted"
+INDUSTRY_VALUES: dict[Industry, str] = {
+    Industry.SOFTWARE: "Technology",
+    # The picklist is coarser than HubSpot's: IT service firms (integrators, outsourcers) are
+    # commonly filed under Consulting, which leaves Technology to software and hardware makers.
+    Industry.IT_SERVICES: "Consulting",
+    Industry.FINANCIAL_SERVICES: "Finance",
+    Industry.MARKETING: "Media",  # no marketing or advertising value
+    Industry.MANUFACTURING: "Manufacturing",
+    Industry.RETAIL: "Retail",
+    Industry.HEALTHCARE: "Healthcare",
+    Industry.EDUCATION: "Education",
+    Industry.LOGISTICS: "Transportation",
+    Industry.TELECOMMUNICATIONS: "Telecommunications",
+    Industry.REAL_ESTATE: "Other",  # no real-estate value
+    Industry.MEDIA: "Media",
+    Industry.ENERGY: "Energy",
+    Industry.NON_PROFIT: "Not For Profit",
+}
+"""Scenario industries → values of the standard Industry picklist (:data:`.catalog.INDUSTRIES`)."""
 ORG_LEAD_STATUSES = (
     LeadStatusSpec("Open - Not Contacted", default=True),
     LeadStatusSpec("Working - Contacted"),
