@@ -31,10 +31,12 @@ from rules.ruleset import Ruleset
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 PEOPLE = 600
-RULES = ("country-core-market", "industry-software")
+RULES = ("country-core-market", "industry-software", "company-mid-size")
 MIN_SHARE = 0.2
 """The scenario puts 57 % of companies in the core markets (US, DE, UA, PL) and 29 % (HubSpot:
-software, marketing) or 33 % (Salesforce: Technology, Media) in the scored industries."""
+software, marketing) or 33 % (Salesforce: Technology, Media) in the scored industries; about
+45 % of people work for a company of 51-1,000 (HubSpot lists it as ranges, Salesforce as a
+number)."""
 
 Records = list[Mapping[str, Any]]
 

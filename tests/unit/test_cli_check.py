@@ -49,7 +49,7 @@ def test_check_summarises_the_shipped_config(runner: CliRunner) -> None:
         " connected | call or meeting or email completed by the owner",
         "  sql-follow-up: sql within 2 business days (18h); due soon 4h before;"
         " escalate after 3 business days (27h)",
-        "    only records where: numemployees >= 50",
+        '    only records where: numemployees in ["50-100", "100-500", "500-1000", "1000+"]',
         "Rejection rules (1)",
         "  disqualified-needs-reason: disqualified needs smarketing_rejection_reason"
         " within 1 business day (9h)",

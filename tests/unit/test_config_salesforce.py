@@ -1,7 +1,8 @@
 """``config.salesforce.toml``: one config, two CRMs.
 
 Its SLA, rejection and scoring rules must be ``config.toml``'s with only the field names
-(:data:`FIELDS`) and the industry values (:data:`INDUSTRIES`) translated and HubSpot's
+(:data:`FIELDS`), the industry values (:data:`INDUSTRIES`) and the employee ranges
+(:data:`EMPLOYEE_RANGES`) translated and HubSpot's
 first-engagement touch dropped; its value maps must speak the emulated org's values, and every
 field it reads must exist there.
 """
@@ -24,7 +25,7 @@ from adapters.salesforce.mapping import CONTACT_EQUIVALENTS
 from connector.config import Settings, load_config
 from connector.fields import fields_used
 from rules.model import LeadStatus
-from rules.ruleset import Condition, Ruleset, SlaRule, TouchKind
+from rules.ruleset import Condition, ConditionValue, Op, Ruleset, SlaRule, TouchKind
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = {
@@ -47,6 +48,13 @@ INDUSTRIES = {
     "MARKETING_AND_ADVERTISING": "Media",
 }
 """HubSpot industry option → the value of Salesforce's Industry picklist that holds it."""
+EMPLOYEE_RANGES: dict[tuple[str, ...], tuple[Op, ConditionValue]] = {
+    ("50-100", "100-500", "500-1000", "1000+"): (Op.GTE, 50),
+    ("50-100", "100-500", "500-1000"): (Op.BETWEEN, (50, 1000)),
+    ("1000+",): (Op.GTE, 1001),
+}
+"""HubSpot's numemployees ranges (a dropdown) → the same test on Salesforce's NumberOfEmployees
+(a number)."""
 DROPPED_TOUCHES = {"hs_sa_first_engagement_date"}  # no Salesforce counterpart with a time
 
 
@@ -64,6 +72,9 @@ def _condition(cond: Condition) -> Condition:
     if cond.field == "industry" and isinstance(cond.value, tuple):
         values = tuple(dict.fromkeys(INDUSTRIES[str(v)] for v in cond.value))
         return replace(cond, field=FIELDS[cond.field], value=values)
+    if cond.field == "numemployees" and isinstance(cond.value, tuple):
+        op, value = EMPLOYEE_RANGES[tuple(str(v) for v in cond.value)]
+        return Condition(FIELDS[cond.field], op, value)
     return replace(cond, field=FIELDS[cond.field])
 
 

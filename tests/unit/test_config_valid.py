@@ -122,7 +122,8 @@ def test_shipped_sql_follow_up_counts_business_days(shipped: Settings) -> None:
     sla = shipped.ruleset.sla[1]
     assert (sla.name, sla.stage, sla.clock) == ("sql-follow-up", Stage.SQL, ClockKind.BUSINESS)
     assert (sla.within, sla.warn_before, sla.escalate_after) == (18 * HOUR, 4 * HOUR, 27 * HOUR)
-    assert sla.where == (Condition("numemployees", Op.GTE, 50),)
+    ranges = ("50-100", "100-500", "500-1000", "1000+")  # HubSpot's dropdown of ranges
+    assert sla.where == (Condition("numemployees", Op.IN, ranges),)
     assert sla.task.priority is TaskPriority.MEDIUM
 
 
@@ -156,7 +157,8 @@ def test_shipped_scoring_model(shipped: Settings) -> None:
         ),
         points=-20,
     )
-    assert rules["company-mid-size"].when == Condition("numemployees", Op.BETWEEN, (50, 1000))
+    mid_size = ("50-100", "100-500", "500-1000")
+    assert rules["company-mid-size"].when == Condition("numemployees", Op.IN, mid_size)
     assert rules["recent-form-submission"] == ScoreRule(
         name="recent-form-submission",
         group=ScoreGroup.ENGAGEMENT,
