@@ -23,12 +23,12 @@ from adapters.base.protocol import (
     TaskCreate,
 )
 from connector.store import codec, records, rejections, written
+from connector.store.chunks import chunks
 from connector.store.errors import CorruptRowError, StoreInputError
 from connector.store.tables import OutboxRow
 from connector.store.values import PENDING_STATUSES, OutboxEntry, OutboxStatus, RefusedValue
 from rules.model import ObjectType
 
-CHUNK = 500
 _RESENDABLE = (OutboxStatus.PLANNED.value, OutboxStatus.RETRY.value)
 
 
@@ -75,13 +75,12 @@ def pending(session: Session, limit: int) -> list[OutboxEntry]:
 
 def mark_sent(session: Session, keys: Iterable[str], now: datetime) -> int:
     """Mark the planned or retrying actions with ``keys`` as sent; return how many were."""
-    wanted = sorted(set(keys))
     marked = 0
-    for start in range(0, len(wanted), CHUNK):
+    for chunk in chunks(keys):
         statement = (
             sa.update(OutboxRow)
             .where(
-                col(OutboxRow.key).in_(wanted[start : start + CHUNK]),
+                col(OutboxRow.key).in_(chunk),
                 col(OutboxRow.status).in_(_RESENDABLE),
             )
             .values(status=OutboxStatus.SENT.value, updated_at=now)
@@ -114,12 +113,11 @@ def open_tasks(session: Session, record_type: ObjectType, ids: Iterable[str]) ->
     A task counts as closed once a close is planned for it, whatever became of the close except
     cancellation (a rejected close means the task is gone from the CRM).
     """
-    wanted = sorted(set(ids))
     creates: list[OutboxRow] = []
-    for start in range(0, len(wanted), CHUNK):
+    for chunk in chunks(ids):
         query = select(OutboxRow).where(
             OutboxRow.record_type == record_type.value,
-            col(OutboxRow.record_id).in_(wanted[start : start + CHUNK]),
+            col(OutboxRow.record_id).in_(chunk),
             OutboxRow.kind == ActionKind.CREATE_TASK.value,
             OutboxRow.status == OutboxStatus.DONE.value,
         )
@@ -143,9 +141,9 @@ def _supersede(
     """Cancel unsent property updates that ``updates`` replace (same record and property)."""
     targets = {(u.record_type.value, u.record_id, u.property) for u in updates}
     ids = sorted({record_id for _, record_id, _ in targets})
-    for start in range(0, len(ids), CHUNK):
+    for chunk in chunks(ids):
         query = select(OutboxRow).where(
-            col(OutboxRow.record_id).in_(ids[start : start + CHUNK]),
+            col(OutboxRow.record_id).in_(chunk),
             OutboxRow.kind == ActionKind.UPDATE_PROPERTY.value,
             col(OutboxRow.status).in_(_RESENDABLE),
         )
@@ -162,14 +160,13 @@ def pending_values(
     """Property values planned for the records ``ids`` and not sent or confirmed yet, by (record
     id, property); the latest plan wins. The planner treats them as written, so a backlog that
     takes several cycles to send is not planned again (see :func:`plan` for superseding)."""
-    wanted = sorted(set(ids))
     found: dict[tuple[str, str], str] = {}
-    for start in range(0, len(wanted), CHUNK):
+    for chunk in chunks(ids):
         query = (
             select(OutboxRow)
             .where(
                 OutboxRow.record_type == record_type.value,
-                col(OutboxRow.record_id).in_(wanted[start : start + CHUNK]),
+                col(OutboxRow.record_id).in_(chunk),
                 OutboxRow.kind == ActionKind.UPDATE_PROPERTY.value,
                 col(OutboxRow.status).in_([s.value for s in PENDING_STATUSES]),
             )
@@ -194,12 +191,12 @@ def refused_values(
     """
     candidates = _refused_ids(session, record_type, ids)
     latest: dict[tuple[str, str], tuple[OutboxRow, PropertyUpdate]] = {}
-    for start in range(0, len(candidates), CHUNK):
+    for chunk in chunks(candidates):
         query = (
             select(OutboxRow)
             .where(
                 OutboxRow.record_type == record_type.value,
-                col(OutboxRow.record_id).in_(candidates[start : start + CHUNK]),
+                col(OutboxRow.record_id).in_(chunk),
                 OutboxRow.kind == ActionKind.UPDATE_PROPERTY.value,
             )
             .order_by(col(OutboxRow.created_at), col(OutboxRow.updated_at), col(OutboxRow.key))
@@ -219,12 +216,11 @@ def refused_values(
 
 def _refused_ids(session: Session, record_type: ObjectType, ids: Iterable[str]) -> list[str]:
     """Those of ``ids`` with a rejected property update (few: the rest cost one indexed query)."""
-    wanted = sorted(set(ids))
     found: set[str] = set()
-    for start in range(0, len(wanted), CHUNK):
+    for chunk in chunks(ids):
         query = select(OutboxRow.record_id).where(
             OutboxRow.record_type == record_type.value,
-            col(OutboxRow.record_id).in_(wanted[start : start + CHUNK]),
+            col(OutboxRow.record_id).in_(chunk),
             OutboxRow.kind == ActionKind.UPDATE_PROPERTY.value,
             OutboxRow.status == OutboxStatus.REJECTED.value,
         )
@@ -260,12 +256,12 @@ def cancel(session: Session, record_type: ObjectType, ids: Sequence[str], now: d
 
     Sent ones are left alone: they may already be in the CRM, and their outcome will say.
     """
-    for start in range(0, len(ids), CHUNK):
+    for chunk in chunks(ids):
         statement = (
             sa.update(OutboxRow)
             .where(
                 col(OutboxRow.record_type) == record_type.value,
-                col(OutboxRow.record_id).in_(ids[start : start + CHUNK]),
+                col(OutboxRow.record_id).in_(chunk),
                 col(OutboxRow.status).in_(_RESENDABLE),
             )
             .values(status=OutboxStatus.CANCELLED.value, updated_at=now)
@@ -366,10 +362,9 @@ def _new_row(action: Action, now: datetime) -> OutboxRow:
 
 
 def _rows(session: Session, keys: Iterable[str]) -> dict[tuple[str, str], OutboxRow]:
-    wanted = sorted(set(keys))
     found: dict[tuple[str, str], OutboxRow] = {}
-    for start in range(0, len(wanted), CHUNK):
-        query = select(OutboxRow).where(col(OutboxRow.key).in_(wanted[start : start + CHUNK]))
+    for chunk in chunks(keys):
+        query = select(OutboxRow).where(col(OutboxRow.key).in_(chunk))
         found.update(((row.key, row.kind), row) for row in session.exec(query))
     return found
 

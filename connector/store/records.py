@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from connector.store import codec
+from connector.store.chunks import chunks
 from connector.store.errors import CorruptRowError
 from connector.store.tables import RecordRow, table
 from connector.store.values import Record
@@ -21,8 +22,6 @@ from rules.model import ObjectType
 Ref = tuple[ObjectType, str]
 """A record by object type and id: merges may cross object types (a Lead converted to a Contact)."""
 
-CHUNK = 500
-"""Ids per ``IN (…)`` list: far below the parameter limits of SQLite and PostgreSQL."""
 
 JUDGE_NOW = datetime(1970, 1, 1, tzinfo=UTC)
 """``next_check_at`` of a person stored but not judged yet: a cycle that stops (or dies) between
@@ -122,13 +121,12 @@ def mark_swept(
     """
     session.flush()  # rows added through the session this transaction must be visible here
     records = table(RecordRow)
-    wanted = sorted(set(ids))
-    for start in range(0, len(wanted), CHUNK):
+    for chunk in chunks(ids):
         session.connection().execute(
             sa.update(records)
             .where(
                 records.c.object_type == object_type.value,
-                records.c.record_id.in_(wanted[start : start + CHUNK]),
+                records.c.record_id.in_(chunk),
             )
             .values(swept_at=started)
         )
@@ -238,12 +236,11 @@ def _older(candidate: datetime | None, stored: datetime | None) -> bool:
 
 
 def _rows(session: Session, object_type: ObjectType, ids: Iterable[str]) -> dict[str, RecordRow]:
-    wanted = list(dict.fromkeys(ids))
     found: dict[str, RecordRow] = {}
-    for start in range(0, len(wanted), CHUNK):
+    for chunk in chunks(ids):
         query = select(RecordRow).where(
             RecordRow.object_type == object_type.value,
-            col(RecordRow.record_id).in_(wanted[start : start + CHUNK]),
+            col(RecordRow.record_id).in_(chunk),
         )
         found.update((row.record_id, row) for row in session.exec(query))
     return found

@@ -11,24 +11,22 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from connector.store.chunks import chunks
 from connector.store.tables import WrittenRow
 from rules.model import ObjectType
-
-CHUNK = 500
 
 
 def read(
     session: Session, record_type: ObjectType, ids: Iterable[str]
 ) -> dict[tuple[str, str], str]:
     """Last written values of the records ``ids``, keyed by (record id, property)."""
-    wanted = sorted(set(ids))
     found: dict[tuple[str, str], str] = {}
-    for start in range(0, len(wanted), CHUNK):
+    for chunk in chunks(ids):
         query = (
             select(WrittenRow)
             .where(
                 WrittenRow.record_type == record_type.value,
-                col(WrittenRow.record_id).in_(wanted[start : start + CHUNK]),
+                col(WrittenRow.record_id).in_(chunk),
             )
             .order_by(col(WrittenRow.record_id), col(WrittenRow.property))
         )
@@ -40,12 +38,11 @@ def written_at(
     session: Session, record_type: ObjectType, ids: Iterable[str]
 ) -> dict[tuple[str, str], datetime]:
     """When each value of the records ``ids`` was written (or found), by (record id, property)."""
-    wanted = sorted(set(ids))
     found: dict[tuple[str, str], datetime] = {}
-    for start in range(0, len(wanted), CHUNK):
+    for chunk in chunks(ids):
         query = select(WrittenRow).where(
             WrittenRow.record_type == record_type.value,
-            col(WrittenRow.record_id).in_(wanted[start : start + CHUNK]),
+            col(WrittenRow.record_id).in_(chunk),
         )
         found.update(((row.record_id, row.property), row.written_at) for row in session.exec(query))
     return found
