@@ -2,9 +2,10 @@
 
 Reads are SOQL queries whose ``IN`` lists are packed up to :data:`MAX_QUERY_URL` characters
 (:func:`queries_in`). For N people and the closed tasks on them, enrichment costs
-``ceil(N / k)`` LeadHistory queries (Leads only) and ``ceil(N / k)`` Task queries, ``k`` being
-the ids one query holds (about 280 18-character ids), plus one call per further page of 2,000 rows
-(§3). 60 Leads cost 2 calls.
+``ceil(N / k)`` LeadHistory queries and ``ceil(N / k)`` Task queries, ``k`` being the ids one
+query holds (about 280 18-character ids), plus one call per further page of 2,000 rows (§3).
+For Contacts, the LeadHistory read is of the Leads converted into them, which ``ceil(N / k)``
+Lead queries find first. 60 Leads cost 2 calls, 60 converted Contacts 3.
 
 - **Status history** (Leads): ``LeadHistory`` rows of ``Field = 'Status'`` (§12), oldest first;
   each stay lasts until the next change. The first stay is the first change's ``OldValue`` (or
@@ -12,12 +13,18 @@ the ids one query holds (about 280 18-character ids), plus one call per further 
   ``'created'`` history row, else ``Person.created_at``. Without a known creation time that first
   stay is left out rather than guessed. LeadHistory only exists when the org tracks Status
   (§12: "support both"); without rows the history holds the current status alone, and the sync
-  cycle's own snapshots carry the transitions. **Contacts have no status in Salesforce**: their
-  ``status_history`` is returned as it is.
+  cycle's own snapshots carry the transitions.
+- **Status history** (Contacts): a Contact has no status, and conversion leaves the Lead's
+  LeadHistory on the converted Lead, which stays readable (§14), while the pull re-keys the
+  person to the Contact. So a Contact's history is that of the Leads converted into it
+  (``Lead.ConvertedContactId``), read as above and ending in the converted status: the
+  qualification of an SQL happens on the Lead, and is the touch its SLA clock looks for. A
+  Contact nobody converted keeps the history it has.
 - **Activities**: Tasks whose ``WhoId`` is the person and that are closed (``IsClosed``: the
   TaskStatus flag, true for ``Completed`` and any other closed status, §12), except ours, which
-  carry a key in ``settings.task_key_field`` (our follow-ups are not sales touches). The kind
-  comes from ``TaskSubtype``, then ``Type`` (:data:`ACTIVITY_KINDS`); ``at`` is
+  carry a key in ``settings.task_key_field`` (our follow-ups are not sales touches). Conversion
+  re-points a Lead's tasks to its Contact (``WhoId``), so a Contact's tasks include the Lead's.
+  The kind comes from ``TaskSubtype``, then ``Type`` (:data:`ACTIVITY_KINDS`); ``at`` is
   ``CompletedDateTime``, else ``LastModifiedDate`` for tasks closed before Salesforce recorded
   completion times (a later edit of such a task moves it, which is the best the record tells).
 """
@@ -113,7 +120,15 @@ def enrich_people(
     ids = list(dict.fromkeys(person.id for person in people))
     activities = read_activities(client, settings, ids)
     if object_type is not ObjectType.LEAD:
-        return [replace(p, activities=activities.get(p.id, ())) for p in people]
+        converted = read_converted_history(client, ids)
+        return [
+            replace(
+                p,
+                status_history=converted.get(p.id, p.status_history),
+                activities=activities.get(p.id, ()),
+            )
+            for p in people
+        ]
     history = read_lead_history(client, ids)
     return [
         replace(
@@ -142,6 +157,38 @@ def read_lead_history(client: SalesforceClient, ids: Sequence[str]) -> dict[str,
     for row in read_rows(client, queries_in(build, ids)):
         found.setdefault(str(row.get("LeadId")), []).append(row)
     return found
+
+
+def read_converted_history(
+    client: SalesforceClient, contact_ids: Sequence[str]
+) -> dict[str, tuple[StageEntry, ...]]:
+    """The status stays of the Leads converted into each Contact, oldest first (§14).
+
+    A Contact that more than one Lead was converted into gets all their stays, in time order.
+    """
+
+    def build(chunk: tuple[str, ...]) -> Soql:
+        fields = ["Id", "ConvertedContactId", "Status", "CreatedDate"]
+        return (
+            Soql.select("Lead", fields)
+            .where(in_("ConvertedContactId", chunk), eq("IsConverted", True))
+            .order_by("Id")
+        )
+
+    leads = list(read_rows(client, queries_in(build, contact_ids)))
+    history = read_lead_history(client, [str(lead["Id"]) for lead in leads])
+    found: dict[str, list[StageEntry]] = {}
+    for lead in leads:
+        stays = status_history(
+            history.get(str(lead["Id"]), ()),
+            _value(lead.get("Status")) or None,
+            parse_instant(lead.get("CreatedDate")),
+        )
+        found.setdefault(str(lead.get("ConvertedContactId")), []).extend(stays)
+    return {
+        contact: tuple(sorted(stays, key=lambda stay: stay.entered_at))
+        for contact, stays in found.items()
+    }
 
 
 def status_history(

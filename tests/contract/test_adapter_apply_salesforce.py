@@ -36,6 +36,8 @@ from adapters.salesforce.emulator import (
     Limits,
     Org,
     SalesforceEmulator,
+    convert_lead,
+    writes,
 )
 from adapters.salesforce.emulator.faults import FaultInjector, Traits
 from adapters.salesforce.emulator.fields import number, text, typed
@@ -507,18 +509,63 @@ def test_enrich_reads_lead_history_and_owner_tasks_but_not_ours(sf: SalesforceHa
     assert {a.owner_id for p in after for a in p.activities} <= owners
 
 
-def test_contacts_have_activities_but_no_status_history(sf: SalesforceHarness) -> None:
+def test_contacts_have_activities_and_the_status_history_of_their_converted_lead(
+    sf: SalesforceHarness,
+) -> None:
     sf.seed_people(80)
     add_fields(sf.org)
-    contacts = [
-        Person(id=r["Id"], object_type=ObjectType.CONTACT)
-        for r in sf.org.tables["Contact"].rows.values()
-    ]
+    org = sf.org
+    converted = {
+        r["ConvertedContactId"]: r["Id"]
+        for r in org.tables["Lead"].rows.values()
+        if r["IsConverted"]
+    }
+    contacts = [Person(id=i, object_type=ObjectType.CONTACT) for i in org.tables["Contact"].rows]
 
     enriched = enrich_people(client(sf), sf.settings(), ObjectType.CONTACT, contacts)
 
     assert any(p.activities for p in enriched)
-    assert all(p.status_history == () for p in enriched)
+    for person in enriched:
+        changes = sorted(
+            (r["CreatedDate"], r["NewValue"])
+            for r in org.tables["LeadHistory"].rows.values()
+            if r["LeadId"] == converted[person.id] and r["Field"] == "Status"
+        )
+        assert [s.value for s in person.status_history][1:] == [new for _, new in changes]
+        assert person.status_history[-1].value == "Closed - Converted"
+
+
+def test_a_status_change_before_conversion_stays_with_the_person_as_a_contact(
+    sf: SalesforceHarness,
+) -> None:
+    # LeadHistory stays on the converted Lead and a Contact has no Status (§12, §14): without
+    # reading the Lead's history, a Contact's SLA clock never sees the touch that met it.
+    add_fields(sf.org)
+    with sf.org.lock:
+        lead = writes.create(
+            sf.org, "Lead", {"LastName": "Kelly", "Company": "Acme", "Status": OPEN}
+        )
+    created = sf.now()
+    sf.advance(3_600)
+    with sf.org.lock:
+        writes.update(sf.org, "Lead", lead["Id"], {"Status": "Working - Contacted"})
+    contacted = sf.now()
+    sf.advance(3_600)
+    contact = convert_lead(sf.org, lead["Id"]).contact_id
+    queries = calls(sf, "GET", "/query")
+
+    (person,) = enrich_people(
+        client(sf), sf.settings(), ObjectType.CONTACT, [Person(contact, ObjectType.CONTACT)]
+    )
+
+    stays = [(s.value, s.entered_at) for s in person.status_history]
+    converted = sf.now()
+    assert stays == [
+        (OPEN, created),
+        ("Working - Contacted", contacted),
+        ("Closed - Converted", converted),
+    ]
+    assert calls(sf, "GET", "/query") - queries == 3  # converted Leads, LeadHistory, Tasks
 
 
 # --- check and setup ----------------------------------------------------------------------
