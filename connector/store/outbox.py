@@ -7,7 +7,7 @@ carries only the key, always names exactly one row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -20,6 +20,7 @@ from adapters.base.protocol import (
     ActionOutcome,
     OutcomeStatus,
     PropertyUpdate,
+    TaskClose,
     TaskCreate,
 )
 from connector.store import codec, records, rejections, written
@@ -251,11 +252,20 @@ def open_task_counts(session: Session) -> dict[str, int]:
     return {rule or "": count for rule, count in session.exec(query)}
 
 
-def cancel(session: Session, record_type: ObjectType, ids: Sequence[str], now: datetime) -> None:
-    """Cancel the unsent actions on records that were deleted or merged away (R7).
+def cancel(
+    session: Session,
+    record_type: ObjectType,
+    ids: Sequence[str],
+    now: datetime,
+    *,
+    keep: Collection[ActionKind] = (),
+) -> None:
+    """Cancel the unsent actions on records that were deleted or merged away (R7), except those
+    of the kinds in ``keep``.
 
     Sent ones are left alone: they may already be in the CRM, and their outcome will say.
     """
+    kept = [kind.value for kind in keep]
     for chunk in chunks(ids):
         statement = (
             sa.update(OutboxRow)
@@ -263,6 +273,7 @@ def cancel(session: Session, record_type: ObjectType, ids: Sequence[str], now: d
                 col(OutboxRow.record_type) == record_type.value,
                 col(OutboxRow.record_id).in_(chunk),
                 col(OutboxRow.status).in_(_RESENDABLE),
+                col(OutboxRow.kind).not_in(kept),
             )
             .values(status=OutboxStatus.CANCELLED.value, updated_at=now)
         )
@@ -270,8 +281,9 @@ def cancel(session: Session, record_type: ObjectType, ids: Sequence[str], now: d
 
 
 def move_tasks(session: Session, loser: records.Ref, survivor: records.Ref, now: datetime) -> None:
-    """Move the loser's task creations to the merge survivor (the CRM moves the tasks too), so
-    the planner sees them on the survivor and can close a duplicate (F14).
+    """Move the loser's task creations and closes to the merge survivor (the CRM moves the tasks
+    too), so the planner sees them on the survivor and can close a duplicate (F14), and a close
+    not sent yet still completes its task.
 
     The survivor may be of another object type (a converted Lead's Contact): the tasks then count
     as the survivor's, and are closed when the survivor's condition resolves.
@@ -280,11 +292,11 @@ def move_tasks(session: Session, loser: records.Ref, survivor: records.Ref, now:
     query = select(OutboxRow).where(
         OutboxRow.record_type == loser_type.value,
         OutboxRow.record_id == loser_id,
-        OutboxRow.kind == ActionKind.CREATE_TASK.value,
+        col(OutboxRow.kind).in_([ActionKind.CREATE_TASK.value, ActionKind.CLOSE_TASK.value]),
     )
     for row in session.exec(query):
         action = _entry(row).action
-        if isinstance(action, TaskCreate):
+        if isinstance(action, TaskCreate | TaskClose):
             moved = replace(action, record_type=survivor_type, record_id=survivor_id)
             row.payload = codec.encode(moved)
             row.record_type, row.record_id = survivor_type.value, survivor_id

@@ -17,7 +17,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from adapters.base.protocol import Action, ActionOutcome, Cursor, PullBatch
+from adapters.base.protocol import Action, ActionKind, ActionOutcome, Cursor, PullBatch
 from connector.store import cursors, outbox, owners, records, rejections, runs, sweeps, written
 from connector.store.columns import require_utc
 from connector.store.engine import make_engine, safe_url
@@ -107,10 +107,10 @@ class Store:
         or neither.
 
         Records are upserted (see :func:`records.upsert`), then ``deleted_ids`` tombstoned, then
-        merge losers tombstoned with ``merged_into`` their survivor and their task creations moved
-        to it (R7). The batch that ends a full pull tombstones what it never delivered
-        (:mod:`.sweeps`). Unsent actions on tombstoned records are cancelled. The cursor never
-        moves backwards: an older batch cursor leaves the stored one in place.
+        merge losers tombstoned with ``merged_into`` their survivor and their task creations and
+        unsent closes moved to it (R7). The batch that ends a full pull tombstones what it never
+        delivered (:mod:`.sweeps`). Other unsent actions on tombstoned records are cancelled. The
+        cursor never moves backwards: an older batch cursor leaves the stored one in place.
 
         A survivor may be of another object type (``Merge.survivor_type``: a converted Lead's
         Contact) and need not be stored yet. Such a survivor cannot be listed in the result, which
@@ -129,7 +129,8 @@ class Store:
             changed = records.upsert(session, kind, incoming, now, to_judge=to_judge)
             deleted = records.tombstone(session, kind, batch.deleted_ids, now)
             deleted += records.tombstone(session, kind, losers, now, merged_into=survivors)
-            outbox.cancel(session, kind, [*batch.deleted_ids, *losers], now)
+            outbox.cancel(session, kind, batch.deleted_ids, now)
+            outbox.cancel(session, kind, losers, now, keep=(ActionKind.CLOSE_TASK,))
             for loser_id, survivor in sorted(survivors.items()):
                 outbox.move_tasks(session, (kind, loser_id), survivor, now)
             elsewhere = _by_type(ref for ref in survivors.values() if ref[0] is not kind)

@@ -9,7 +9,7 @@ closed when the Contact's condition resolves (failure-modes R7, F14).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import pytest
@@ -133,6 +133,34 @@ def test_a_task_moved_to_a_contact_is_closed_with_the_contact(store: Store) -> N
 
     assert store.open_tasks(CONTACT, "0031") == []
     assert store.open_task_counts() == {}
+
+
+def test_a_close_not_sent_before_the_merge_still_completes_the_task(store: Store) -> None:
+    store.apply_pull(people(LEAD, "00Q1"))
+    store.apply_pull(people(CONTACT, "0031"))
+    store.plan([task("t1", LEAD, "00Q1")], T0)
+    done(store, "t1")
+    close = TaskClose("t1", LEAD, "00Q1", "mql-first-touch", crm_task_id="crm-t1")
+    store.plan([close], T0)  # planned, not sent yet, when the lead is converted
+
+    store.apply_pull(PullBatch(LEAD, merges=(Merge("00Q1", "0031", CONTACT),)))
+
+    moved = replace(close, record_type=CONTACT, record_id="0031")
+    assert [(e.key, e.action) for e in store.pending_actions()] == [("t1", moved)]
+    assert store.open_tasks(CONTACT, "0031") == [], "the task counts as closed on the contact"
+    done(store, "t1")
+    assert store.open_task_counts() == {}
+
+
+def test_a_deleted_records_unsent_close_is_cancelled(store: Store) -> None:
+    store.apply_pull(people(LEAD, "00Q1"))
+    store.plan([task("t1", LEAD, "00Q1")], T0)
+    done(store, "t1")
+    store.plan([TaskClose("t1", LEAD, "00Q1", "mql-first-touch", crm_task_id="crm-t1")], T0)
+
+    store.apply_pull(PullBatch(LEAD, deleted_ids=("00Q1",)))
+
+    assert unsent(store) == {}  # the CRM deleted the record (and, in Salesforce, its tasks)
 
 
 def test_a_survivor_stored_in_a_later_batch_inherits_the_tasks(
