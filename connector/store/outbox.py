@@ -26,7 +26,7 @@ from adapters.base.protocol import (
 from connector.store import codec, records, rejections, written
 from connector.store.chunks import chunks
 from connector.store.errors import CorruptRowError, StoreInputError
-from connector.store.tables import OutboxRow
+from connector.store.tables import OutboxRow, WrittenRow
 from connector.store.values import PENDING_STATUSES, OutboxEntry, OutboxStatus, RefusedValue
 from rules.model import ObjectType
 
@@ -104,8 +104,15 @@ def record_outcomes(
     unknown = sorted({o.key for o in outcomes} - set(by_key))
     if unknown:
         raise StoreInputError(f"outcomes for keys that were never planned: {unknown[:5]}")
-    for outcome in outcomes:
-        _apply(session, _target(by_key[outcome.key]), outcome, now, max_attempts)
+    targets = [(_target(by_key[outcome.key]), outcome) for outcome in outcomes]
+    updates = [
+        (row.record_type, row.record_id, str(row.payload.get("property")))
+        for row, outcome in targets
+        if row.kind == ActionKind.UPDATE_PROPERTY.value and outcome.status is OutcomeStatus.DONE
+    ]
+    known = written.rows(session, updates)  # one query per 500 records, not one per value
+    for row, outcome in targets:
+        _apply(session, row, outcome, now, max_attempts, known=known)
 
 
 def open_tasks(session: Session, record_type: ObjectType, ids: Iterable[str]) -> list[OutboxEntry]:
@@ -304,7 +311,13 @@ def move_tasks(session: Session, loser: records.Ref, survivor: records.Ref, now:
 
 
 def _apply(
-    session: Session, row: OutboxRow, outcome: ActionOutcome, now: datetime, max_attempts: int
+    session: Session,
+    row: OutboxRow,
+    outcome: ActionOutcome,
+    now: datetime,
+    max_attempts: int,
+    *,
+    known: dict[written.Key, WrittenRow],
 ) -> None:
     """Done → remember the written value; rejected, or retried ``max_attempts`` times → rejected
     with a ``rejected_items`` row; otherwise → retry."""
@@ -316,7 +329,7 @@ def _apply(
         row.crm_id = outcome.crm_id or row.crm_id
         if isinstance(action, PropertyUpdate):
             ref = (action.record_type, action.record_id)
-            written.record(session, *ref, action.property, action.value, at=now)
+            written.record(session, *ref, action.property, action.value, at=now, known=known)
         return
     row.last_error = outcome.reason or str(outcome.status)
     if outcome.status is OutcomeStatus.RETRY_LATER and row.attempts < max_attempts:

@@ -48,6 +48,25 @@ def written_at(
     return found
 
 
+Key = tuple[str, str, str]
+"""A written value's primary key: (record type, record id, property)."""
+
+
+def rows(session: Session, keys: Iterable[Key]) -> dict[Key, WrittenRow]:
+    """The stored rows among ``keys``, read in a few queries (a batch of outcomes at once)."""
+    wanted: dict[str, set[str]] = {}
+    for record_type, record_id, _ in keys:
+        wanted.setdefault(record_type, set()).add(record_id)
+    found: dict[Key, WrittenRow] = {}
+    for record_type, ids in wanted.items():
+        for chunk in chunks(ids):
+            query = select(WrittenRow).where(
+                WrittenRow.record_type == record_type, col(WrittenRow.record_id).in_(chunk)
+            )
+            found.update(((r.record_type, r.record_id, r.property), r) for r in session.exec(query))
+    return found
+
+
 def record(
     session: Session,
     record_type: ObjectType,
@@ -56,18 +75,25 @@ def record(
     value: str,
     *,
     at: datetime,
+    known: dict[Key, WrittenRow] | None = None,
 ) -> None:
-    """Remember ``value`` as the CRM's value of ``prop`` on the record, as of ``at``."""
-    row = session.get(WrittenRow, (record_type.value, record_id, prop))
+    """Remember ``value`` as the CRM's value of ``prop`` on the record, as of ``at``.
+
+    ``known`` holds rows read beforehand (:func:`rows`), so a batch costs no query per value;
+    it is kept up to date with the rows this call adds.
+    """
+    key = (record_type.value, record_id, prop)
+    row = known.get(key) if known is not None else session.get(WrittenRow, key)
     if row is None:
-        session.add(
-            WrittenRow(
-                record_type=record_type.value,
-                record_id=record_id,
-                property=prop,
-                value=value,
-                written_at=at,
-            )
+        row = WrittenRow(
+            record_type=record_type.value,
+            record_id=record_id,
+            property=prop,
+            value=value,
+            written_at=at,
         )
+        session.add(row)
+        if known is not None:
+            known[key] = row
     else:
         row.value, row.written_at = value, at
