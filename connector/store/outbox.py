@@ -7,9 +7,10 @@ carries only the key, always names exactly one row.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -168,23 +169,9 @@ def pending_values(
     """Property values planned for the records ``ids`` and not sent or confirmed yet, by (record
     id, property); the latest plan wins. The planner treats them as written, so a backlog that
     takes several cycles to send is not planned again (see :func:`plan` for superseding)."""
-    found: dict[tuple[str, str], str] = {}
-    for chunk in chunks(ids):
-        query = (
-            select(OutboxRow)
-            .where(
-                OutboxRow.record_type == record_type.value,
-                col(OutboxRow.record_id).in_(chunk),
-                OutboxRow.kind == ActionKind.UPDATE_PROPERTY.value,
-                col(OutboxRow.status).in_([s.value for s in PENDING_STATUSES]),
-            )
-            .order_by(col(OutboxRow.created_at), col(OutboxRow.key))
-        )
-        for row in session.exec(query):
-            action = _entry(row).action
-            if isinstance(action, PropertyUpdate):
-                found[(action.record_id, action.property)] = action.value
-    return found
+    pending = [s.value for s in PENDING_STATUSES]
+    updates = _property_updates(session, record_type, ids, pending, col(OutboxRow.key))
+    return {(action.record_id, action.property): action.value for _, action in updates}
 
 
 def refused_values(
@@ -198,21 +185,10 @@ def refused_values(
     holds such a value back for a while instead of sending it again (``connector.refusals``).
     """
     candidates = _refused_ids(session, record_type, ids)
-    latest: dict[tuple[str, str], tuple[OutboxRow, PropertyUpdate]] = {}
-    for chunk in chunks(candidates):
-        query = (
-            select(OutboxRow)
-            .where(
-                OutboxRow.record_type == record_type.value,
-                col(OutboxRow.record_id).in_(chunk),
-                OutboxRow.kind == ActionKind.UPDATE_PROPERTY.value,
-            )
-            .order_by(col(OutboxRow.created_at), col(OutboxRow.updated_at), col(OutboxRow.key))
-        )
-        for row in session.exec(query):
-            action = _entry(row).action
-            if isinstance(action, PropertyUpdate):
-                latest[(action.record_id, action.property)] = (row, action)
+    updates = _property_updates(
+        session, record_type, candidates, None, col(OutboxRow.updated_at), col(OutboxRow.key)
+    )
+    latest = {(action.record_id, action.property): (row, action) for row, action in updates}
     overwritten = written.written_at(session, record_type, candidates)
     found: dict[tuple[str, str], RefusedValue] = {}
     for identity, (row, action) in sorted(latest.items()):
@@ -220,6 +196,31 @@ def refused_values(
         if row.status == OutboxStatus.REJECTED.value and not written_after:
             found[identity] = RefusedValue(action.value, row.updated_at)
     return found
+
+
+def _property_updates(
+    session: Session,
+    record_type: ObjectType,
+    ids: Iterable[str],
+    statuses: Sequence[str] | None,
+    *order: Any,
+) -> Iterator[tuple[OutboxRow, PropertyUpdate]]:
+    """The property updates planned for the records ``ids`` (of ``statuses``, or all), in plan
+    order (``created_at``, then the ``order`` columns): of two for one property, the later is the
+    latest."""
+    for chunk in chunks(ids):
+        query = select(OutboxRow).where(
+            OutboxRow.record_type == record_type.value,
+            col(OutboxRow.record_id).in_(chunk),
+            OutboxRow.kind == ActionKind.UPDATE_PROPERTY.value,
+        )
+        if statuses is not None:
+            query = query.where(col(OutboxRow.status).in_(statuses))
+        query = query.order_by(col(OutboxRow.created_at), *order)
+        for row in session.exec(query):
+            action = _entry(row).action
+            if isinstance(action, PropertyUpdate):
+                yield row, action
 
 
 def _refused_ids(session: Session, record_type: ObjectType, ids: Iterable[str]) -> list[str]:

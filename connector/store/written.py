@@ -6,7 +6,7 @@ the "last written" side of compare-and-set on human edits (R4).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -20,32 +20,17 @@ def read(
     session: Session, record_type: ObjectType, ids: Iterable[str]
 ) -> dict[tuple[str, str], str]:
     """Last written values of the records ``ids``, keyed by (record id, property)."""
-    found: dict[tuple[str, str], str] = {}
-    for chunk in chunks(ids):
-        query = (
-            select(WrittenRow)
-            .where(
-                WrittenRow.record_type == record_type.value,
-                col(WrittenRow.record_id).in_(chunk),
-            )
-            .order_by(col(WrittenRow.record_id), col(WrittenRow.property))
-        )
-        found.update(((row.record_id, row.property), row.value) for row in session.exec(query))
-    return found
+    return {
+        (r.record_id, r.property): r.value for r in _of_records(session, record_type.value, ids)
+    }
 
 
 def written_at(
     session: Session, record_type: ObjectType, ids: Iterable[str]
 ) -> dict[tuple[str, str], datetime]:
     """When each value of the records ``ids`` was written (or found), by (record id, property)."""
-    found: dict[tuple[str, str], datetime] = {}
-    for chunk in chunks(ids):
-        query = select(WrittenRow).where(
-            WrittenRow.record_type == record_type.value,
-            col(WrittenRow.record_id).in_(chunk),
-        )
-        found.update(((row.record_id, row.property), row.written_at) for row in session.exec(query))
-    return found
+    found = _of_records(session, record_type.value, ids)
+    return {(r.record_id, r.property): r.written_at for r in found}
 
 
 Key = tuple[str, str, str]
@@ -53,18 +38,27 @@ Key = tuple[str, str, str]
 
 
 def rows(session: Session, keys: Iterable[Key]) -> dict[Key, WrittenRow]:
-    """The stored rows among ``keys``, read in a few queries (a batch of outcomes at once)."""
+    """The stored rows of the records ``keys`` name, read in a few queries (a batch of outcomes
+    at once)."""
     wanted: dict[str, set[str]] = {}
     for record_type, record_id, _ in keys:
         wanted.setdefault(record_type, set()).add(record_id)
-    found: dict[Key, WrittenRow] = {}
-    for record_type, ids in wanted.items():
-        for chunk in chunks(ids):
-            query = select(WrittenRow).where(
-                WrittenRow.record_type == record_type, col(WrittenRow.record_id).in_(chunk)
-            )
-            found.update(((r.record_type, r.record_id, r.property), r) for r in session.exec(query))
-    return found
+    return {
+        (r.record_type, r.record_id, r.property): r
+        for record_type, ids in wanted.items()
+        for r in _of_records(session, record_type, ids)
+    }
+
+
+def _of_records(session: Session, record_type: str, ids: Iterable[str]) -> Iterator[WrittenRow]:
+    """Every written value of the records ``ids``, one query per :data:`~.chunks.CHUNK` ids."""
+    for chunk in chunks(ids):
+        query = (
+            select(WrittenRow)
+            .where(WrittenRow.record_type == record_type, col(WrittenRow.record_id).in_(chunk))
+            .order_by(col(WrittenRow.record_id), col(WrittenRow.property))
+        )
+        yield from session.exec(query)
 
 
 def record(
