@@ -68,7 +68,6 @@ from adapters.salesforce.mapping import (
     RecordMapper,
     parse_datetime,
 )
-from adapters.salesforce.purges import CHECKED
 from adapters.salesforce.settings import SalesforceSettings
 from adapters.salesforce.soql import Condition, Soql, and_, eq, ge, gt, le, or_
 from rules.model import Deal, ObjectType, Person, require_aware
@@ -214,7 +213,7 @@ class Puller:
         if mapper.spec is LEADS:
             self.links.covered(None, start.started)
         # Everything up to the start is known, deletes included (the sweep covers purges).
-        done = Cursor(start.started, "", {**carry, **flag, CHECKED: start.started.isoformat()})
+        done = purges.checked(Cursor(start.started, "", {**carry, **flag}), start.started)
         yield PullBatch(mapper.object_type, cursor=done, sweep=replace(sweep, done=True))
 
     def _incremental_or_reconcile(

@@ -14,7 +14,7 @@ records, only the dates.
 
 from __future__ import annotations
 
-import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -22,8 +22,6 @@ from adapters.base.errors import ConfigurationError
 from adapters.base.protocol import Cursor
 from adapters.salesforce.client import SalesforceClient
 from adapters.salesforce.mapping import parse_datetime
-
-logger = logging.getLogger("smarketing.salesforce.pull")
 
 CHECKED: Final = "deletes_checked_at"
 """Cursor ``extra`` key: when deletes were last known complete (ISO-8601)."""
@@ -78,4 +76,4 @@ def purged_since(
 
 def checked(cursor: Cursor, at: datetime) -> Cursor:
     """``cursor`` noting that deletes are known complete up to ``at``."""
-    return Cursor(cursor.modified_at, cursor.last_id, {**cursor.extra, CHECKED: at.isoformat()})
+    return replace(cursor, extra={**cursor.extra, CHECKED: at.isoformat()})
